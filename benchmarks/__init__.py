@@ -1,0 +1,1 @@
+"""Datasets, metric engine, runner, results store, tables, plots, user study and the CLI."""

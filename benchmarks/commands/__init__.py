@@ -1,0 +1,1 @@
+"""CLI commands; each module exposes ``command`` and only parses arguments and calls library code."""

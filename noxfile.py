@@ -1,0 +1,62 @@
+"""Automation for pasd-bench: ``nox`` runs ``lint`` and ``tests`` (what CI runs)."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+# Reusing a venv skips reinstalling torch (GBs); `pip install -e` below still picks up new
+# dependencies from pyproject.toml, so reuse is safe. CI starts from a clean clone anyway.
+nox.options.reuse_venv = "yes"
+nox.options.default_venv_backend = "virtualenv"  # pip: the machine's torch wheels come from local disk
+
+LOCATIONS = {"src": ["pasd", "baselines", "benchmarks", "tests", "noxfile.py"]}
+PYTEST_DEFAULTS = ["-q", "-p", "no:cacheprovider", "--durations=15"]
+
+
+def _install(session: nox.Session, extras: str = "test") -> None:
+    session.install("-e", f".[{extras}]")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Fast CPU suite: everything except `slow` and `gpu` (browser tests need Debian's chromium)."""
+    _install(session)
+    # LC_ALL keeps subprocess output UTF-8 for the CLI tests that parse it
+    env = {"LC_ALL": "C.UTF-8", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    session.run("pytest", *(session.posargs or PYTEST_DEFAULTS), env=env)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check + ruff format --check."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", *LOCATIONS["src"])
+    session.run("ruff", "format", "--check", *LOCATIONS["src"])
+
+
+@nox.session
+def tests_slow(session: nox.Session) -> None:
+    """Tests marked `slow`: real weights (fetched with `pasd-bench weights fetch`) or full-size data."""
+    _install(session)
+    session.run("pytest", "-m", "slow", *(session.posargs or PYTEST_DEFAULTS))
+
+
+@nox.session
+def tests_gpu(session: nox.Session) -> None:
+    """Tests marked `gpu`; needs CUDA."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES") == "":
+        session.error("CUDA_VISIBLE_DEVICES is empty: the gpu tests need a visible CUDA device")
+    _install(session)
+    session.run(
+        "pytest", "-m", "gpu", *(session.posargs or PYTEST_DEFAULTS), env={"PASD_BENCH_TEST_DEVICE": "cuda"}
+    )
+
+
+@nox.session
+def calibration(session: nox.Session) -> None:
+    """Tests marked `calibration`: our metric numbers against published reference numbers (real weights)."""
+    _install(session)
+    session.run("pytest", "-m", "calibration", *(session.posargs or PYTEST_DEFAULTS))

@@ -1,0 +1,1 @@
+"""Compatibility layers for third-party packages that lag behind their dependencies."""

@@ -1,0 +1,41 @@
+"""SHA-256 of (possibly multi-GB) files, remembered by (path, size, mtime) so verify is cheap twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pasd.hub.caches import bench_home
+from pasd.utils.io import atomic_write_json
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: str | os.PathLike, *, use_cache: bool = True) -> str:
+    """Hex SHA-256 of ``path``; a digest already computed for the same size and mtime is reused."""
+    path = Path(path).resolve()
+    st = path.stat()
+    key = f"{path}|{st.st_size}|{st.st_mtime_ns}"
+    cache_file = bench_home() / "sha256-cache.json"
+    cache: dict[str, str] = {}
+    if use_cache and cache_file.is_file():
+        try:
+            cache = json.loads(cache_file.read_text())
+        except (OSError, ValueError):
+            cache = {}  # a damaged cache is only a lost speed-up
+        if key in cache:
+            return cache[key]
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    if use_cache:
+        cache[key] = digest
+        try:
+            atomic_write_json(cache_file, cache)
+        except OSError:
+            pass  # read-only home: hashing still works, just not remembered
+    return digest
