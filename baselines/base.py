@@ -1,0 +1,140 @@
+"""The one interface every comparison method implements, and its registry.
+
+A method maps an LQ image to an output image. Images are ``uint8`` RGB arrays ``(H, W, 3)``
+(what a PNG holds), so outputs can be cached as PNG without loss and every method sees
+exactly the same input bytes.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from pasd.utils.registry import new_registry
+
+Task = Literal["real-isr", "stylization"]
+
+#: name -> Method subclass; adapters register in ``baselines/*_adapter.py``
+METHODS = new_registry("method")
+
+
+class MethodNotAvailableError(RuntimeError):
+    """The method's adapter exists but cannot run here (code dependency missing, not yet built)."""
+
+
+class Method(abc.ABC):
+    """A Real-ISR or stylization method behind one call.
+
+    Subclasses set the class constants and write :meth:`_process`; they load networks lazily
+    in :meth:`load` so that planning a run (``pasd-bench run`` prints what would run) costs nothing.
+
+    Class constants:
+        name: registry key (lower-case).
+        task: ``"real-isr"`` or ``"stylization"``.
+        scale: output size / input size (1 for stylization).
+        stochastic: whether the output depends on a seed.
+        weights: :mod:`pasd.hub` artifact names the method needs.
+        random_weights: True for plumbing-only variants (tiny random networks); every table and
+            figure labels them so no one mistakes their numbers for results.
+    """
+
+    name: ClassVar[str]
+    task: ClassVar[Task] = "real-isr"
+    scale: ClassVar[int] = 4
+    stochastic: ClassVar[bool] = False
+    weights: ClassVar[tuple[str, ...]] = ()
+    random_weights: ClassVar[bool] = False
+
+    def __init__(self, device: str = "cpu", **params: Any) -> None:
+        self.device = device
+        self.params = dict(params)
+        self._loaded = False
+
+    @property
+    def label(self) -> str:
+        """Display name; random-weight variants say so."""
+        return f"{self.name} (random weights)" if self.random_weights else self.name
+
+    def cache_key(self) -> str:
+        """Hash of everything that changes this method's outputs (name, scale, params), not the device."""
+        blob = json.dumps(
+            {"name": self.name, "scale": self.scale, "params": self.params}, sort_keys=True, default=str
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def missing_weights(self) -> list[str]:
+        """Artifact names that :mod:`pasd.hub` cannot find (presence only, no hashing)."""
+        from pasd import hub
+
+        missing = []
+        for art in self.weights:
+            try:
+                hub.resolve(art)
+            except hub.MissingWeightsError:
+                missing.append(art)
+        return missing
+
+    def load(self) -> None:  # noqa: B027 - optional hook, not abstract: interpolation has nothing to load
+        """Load networks; called once before the first image. Default: nothing to load."""
+
+    def __call__(self, image: np.ndarray, seed: int | None = None) -> np.ndarray:
+        """Process one image.
+
+        Args:
+            image: ``uint8`` RGB ``(H, W, 3)``.
+            seed: required for stochastic methods (the same seed must give the same bytes).
+
+        Returns:
+            ``uint8`` RGB ``(H * scale, W * scale, 3)`` for Real-ISR.
+
+        Raises:
+            TypeError / ValueError: on a wrong dtype or shape, or a missing seed.
+        """
+        return self.process_batch([image], [seed])[0]
+
+    def process_batch(self, images: Sequence[np.ndarray], seeds: Sequence[int | None]) -> list[np.ndarray]:
+        """Process several images; subclasses with real batching override :meth:`_process_batch`."""
+        if len(images) != len(seeds):
+            raise ValueError(f"{len(images)} images but {len(seeds)} seeds")
+        for img in images:
+            _check_image(img)
+        if self.stochastic and any(s is None for s in seeds):
+            raise ValueError(f"{self.name} is stochastic: pass a seed for every image")
+        if not self._loaded:
+            self.load()
+            self._loaded = True
+        outs = self._process_batch(list(images), list(seeds))
+        for img, out in zip(images, outs):
+            _check_image(out)
+            if self.task == "real-isr" and out.shape[:2] != (
+                img.shape[0] * self.scale,
+                img.shape[1] * self.scale,
+            ):
+                raise RuntimeError(
+                    f"{self.name}: output {out.shape[:2]} is not {self.scale}x the input {img.shape[:2]}"
+                )
+        return outs
+
+    def _process_batch(self, images: list[np.ndarray], seeds: list[int | None]) -> list[np.ndarray]:
+        return [self._process(img, seed) for img, seed in zip(images, seeds)]
+
+    @abc.abstractmethod
+    def _process(self, image: np.ndarray, seed: int | None) -> np.ndarray:
+        """The method itself, on one validated image."""
+
+
+def _check_image(img: np.ndarray) -> None:
+    if not isinstance(img, np.ndarray):
+        raise TypeError(f"images must be numpy arrays, got {type(img).__name__}")
+    if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"images must be uint8 (H, W, 3) RGB, got {img.dtype} {img.shape}")
+
+
+def create_method(name: str, device: str = "cpu", **params: Any) -> Method:
+    """Build the method registered as ``name`` (KeyError with close matches if unknown)."""
+    return METHODS.get(name)(device=device, **params)

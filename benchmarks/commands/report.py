@@ -1,0 +1,45 @@
+"""``pasd-bench report``: a static HTML page with the tables, charts and comparison grids of a results dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("report")
+@click.option(
+    "--results",
+    "results_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Results directory (holds results.sqlite) or the .sqlite file.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Report folder (default: <results>/report).",
+)
+@click.option(
+    "--run", "run_id", type=int, default=None, help="One run (default: latest value per cell across runs)."
+)
+@click.option("--ci/--no-ci", default=True, show_default=True, help="Bootstrap CIs in the tables.")
+@click.option(
+    "--paper/--no-paper", default=True, show_default=True, help="Ours vs paper tables where datasets overlap."
+)
+@click.option("--max-grid-images", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--title", default=None, help="Page title.")
+def command(results_dir, out, run_id, ci, paper, max_grid_images, title) -> None:  # fmt: skip
+    """Write index.html plus tables/ and figures/ (relative links; works offline)."""
+    from benchmarks.report import build_report
+
+    try:
+        index = build_report(
+            results_dir, out, run_id=run_id, ci=ci, paper=paper, max_grid_images=max_grid_images, title=title
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    click.echo(str(index))

@@ -1,0 +1,55 @@
+"""``pasd-bench tables``: Tables 1-3 in the paper's layout, optionally next to the paper's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("tables")
+@click.option(
+    "--results",
+    "results_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Results directory (holds results.sqlite) or the .sqlite file.",
+)
+@click.option(
+    "--table", "table", required=True, type=click.Choice(["1", "2", "3"]), help="Which paper table."
+)
+@click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(["md", "tex", "csv"]))
+@click.option("--ci", is_flag=True, help="Show bootstrap confidence intervals: x [lo, hi].")
+@click.option(
+    "--paper/--no-paper", default=False, show_default=True, help="Add the paper's value and ours - paper."
+)
+@click.option(
+    "--run", "run_id", type=int, default=None, help="One run (default: latest value per cell across runs)."
+)
+@click.option(
+    "--paper-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of table{1,2,3}.csv (default: reports/paper).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of stdout.",
+)
+def command(results_dir, table, fmt, ci, paper, run_id, paper_dir, out) -> None:  # fmt: skip
+    """Print or write Table 1, 2 or 3: best bold, second underlined, per the metric's arrow."""
+    from benchmarks.tables import make_table, write_table
+
+    try:
+        grid = make_table(results_dir, int(table), run_id=run_id, ci=ci, paper=paper, paper_dir=paper_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    text = write_table(grid, fmt, out)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"wrote {out}", err=True)

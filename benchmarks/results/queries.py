@@ -1,0 +1,157 @@
+"""Read side of :class:`~benchmarks.results.ResultsStore`: every query returns a pandas DataFrame.
+
+``run_id=None`` means "the latest": for each (method, dataset, metric) the row of the highest
+run id that has one. Runs are numbered in creation order, so a later run of a method overrides an
+earlier one, while methods only an earlier run computed still show up.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pandas as pd
+
+SET_LEVEL_COLUMNS = [
+    "run_id",
+    "method",
+    "dataset",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "status",
+    "note",
+]
+PER_IMAGE_COLUMNS = ["run_id", "method", "dataset", "image", "metric", "value"]
+RUN_COLUMNS = ["run_id", "preset", "created_at", "git_revision", "n_per_image", "n_set_level", "n_failures"]
+
+
+class QueryMixin:
+    """Queries shared by the store; expects ``self._con`` and ``self._lock``."""
+
+    _con: sqlite3.Connection | None
+
+    def _frame(self, sql: str, params: tuple = (), columns: list[str] | None = None) -> pd.DataFrame:
+        with self._lock:
+            if self._con is None:
+                raise ValueError(f"results store {self.path} is closed")
+            cur = self._con.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        df = pd.DataFrame(rows, columns=names)
+        return df[columns] if columns else df
+
+    def runs(self) -> pd.DataFrame:
+        """One row per run: id, preset, created_at (UTC), git revision and row counts."""
+        return self._frame(
+            "SELECT r.run_id, r.preset, r.created_at, r.git_revision,"
+            " (SELECT COUNT(*) FROM per_image p WHERE p.run_id = r.run_id) AS n_per_image,"
+            " (SELECT COUNT(*) FROM set_level s WHERE s.run_id = r.run_id) AS n_set_level,"
+            " (SELECT COUNT(*) FROM failures f WHERE f.run_id = r.run_id) AS n_failures"
+            " FROM runs r ORDER BY r.run_id",
+            columns=RUN_COLUMNS,
+        )
+
+    def latest_run_id(self) -> int | None:
+        """The newest run's id, or ``None`` for an empty store."""
+        df = self._frame("SELECT MAX(run_id) AS r FROM runs")
+        return None if df.empty or pd.isna(df.loc[0, "r"]) else int(df.loc[0, "r"])
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """Everything recorded about one run: preset, created_at, config, env, weights, git_revision.
+
+        Raises:
+            KeyError: unknown ``run_id``.
+        """
+        df = self._frame("SELECT * FROM runs WHERE run_id = ?", (int(run_id),))
+        if df.empty:
+            known = self.runs()["run_id"].tolist()
+            raise KeyError(f"unknown run_id {run_id!r}; known: {known}")
+        rec = df.iloc[0].to_dict()
+        out: dict[str, Any] = {"run_id": int(rec["run_id"])}
+        for key in ("preset", "created_at", "git_revision"):
+            out[key] = rec[key]
+        for key in ("config", "env", "weights"):
+            out[key] = json.loads(rec[key])
+        return out
+
+    def set_level(self, run_id: int | None = None) -> pd.DataFrame:
+        """Set-level cells with columns ``SET_LEVEL_COLUMNS``.
+
+        Args:
+            run_id: one run, or ``None`` for the latest row per (method, dataset, metric) across runs.
+        """
+        if run_id is not None:
+            sql, params = "SELECT * FROM set_level WHERE run_id = ?", (int(run_id),)
+        else:
+            sql, params = (
+                "SELECT s.* FROM set_level s JOIN (SELECT method, dataset, metric, MAX(run_id) AS run_id"
+                " FROM set_level GROUP BY method, dataset, metric) k USING (method, dataset, metric, run_id)",
+                (),
+            )
+        df = self._frame(sql + " ORDER BY dataset, metric, method", params, SET_LEVEL_COLUMNS)
+        df["n"] = df["n"].astype("Int64")
+        df["value"] = df["value"].astype(float)
+        df["note"] = df["note"].astype(object).where(df["note"].notna(), None)
+        return df.reset_index(drop=True)
+
+    def per_image(
+        self, run_id: int | None = None, method: str | None = None, dataset: str | None = None
+    ) -> pd.DataFrame:
+        """Per-image scores in long format (``PER_IMAGE_COLUMNS``).
+
+        Args:
+            run_id: one run, or ``None`` for, per (method, dataset, metric), the scores of the latest run that has any.
+            method, dataset: optional filters.
+        """
+        where, params = [], []
+        for col, val in (("method", method), ("dataset", dataset)):
+            if val is not None:
+                where.append(f"p.{col} = ?")
+                params.append(val)
+        if run_id is not None:
+            where.append("p.run_id = ?")
+            params.append(int(run_id))
+            sql = "SELECT p.* FROM per_image p"
+        else:
+            sql = (
+                "SELECT p.* FROM per_image p JOIN (SELECT method, dataset, metric, MAX(run_id) AS run_id"
+                " FROM per_image GROUP BY method, dataset, metric) k"
+                " ON p.method = k.method AND p.dataset = k.dataset AND p.metric = k.metric AND p.run_id = k.run_id"
+            )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        df = self._frame(
+            sql + " ORDER BY p.dataset, p.method, p.metric, p.image", tuple(params), PER_IMAGE_COLUMNS
+        )
+        df["value"] = df["value"].astype(float)
+        return df.reset_index(drop=True)
+
+    def failures(self, run_id: int | None = None) -> pd.DataFrame:
+        """Recorded failures (run_id, method, dataset, image, error, updated_at); all runs when ``run_id`` is None."""
+        sql, params = "SELECT * FROM failures", ()
+        if run_id is not None:
+            sql, params = sql + " WHERE run_id = ?", (int(run_id),)
+        return self._frame(
+            sql + " ORDER BY run_id, dataset, method, image", params,
+            ["run_id", "method", "dataset", "image", "error", "updated_at"],
+        )  # fmt: skip
+
+    def image_dirs(self, run_id: int | None = None) -> pd.DataFrame:
+        """Recorded image folders (run_id, dataset, role, method, path); latest per (dataset, role, method) if None."""
+        if run_id is not None:
+            sql, params = "SELECT * FROM image_dirs WHERE run_id = ?", (int(run_id),)
+        else:
+            sql, params = (
+                "SELECT d.* FROM image_dirs d JOIN (SELECT dataset, role, method, MAX(run_id) AS run_id"
+                " FROM image_dirs GROUP BY dataset, role, method) k USING (dataset, role, method, run_id)",
+                (),
+            )
+        df = self._frame(
+            sql + " ORDER BY dataset, role, method", params, ["run_id", "dataset", "role", "method", "path"]
+        )
+        df["method"] = df["method"].astype(object).where(df["method"] != "", None)
+        return df

@@ -1,0 +1,152 @@
+"""Write side of :class:`~benchmarks.results.ResultsStore`: idempotent upserts, one transaction each.
+
+Each primary key is the identity of what the row describes, so ``INSERT ... ON CONFLICT DO
+UPDATE`` makes a repeated write (a resumed run) replace the row instead of adding one. Every
+value is checked before the transaction starts; a rejected call writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.results.schema import ROLES, check_finite, check_key, check_set_level
+
+
+def utc_now() -> str:
+    """ISO-8601 UTC timestamp with microseconds, e.g. ``2026-11-26T08:15:00.000000Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WriteMixin:
+    """Per-image scores, set-level cells, failures, image folders; uses ``_transaction``, ``_require_run``."""
+
+    def put_per_image(
+        self, run_id: int, method: str, dataset: str, image: str, metrics: Mapping[str, float]
+    ) -> None:
+        """Store (or replace) one image's scores; all metrics or none are written.
+
+        Raises:
+            ValueError: an empty key or a non-finite score. KeyError: unknown ``run_id``.
+        """
+        rows = [(m, check_finite(f"{method}/{dataset}/{image}/{m}", v)) for m, v in metrics.items()]
+        self._put_per_image_rows(
+            run_id, method, dataset, [(check_key("image", image), m, v) for m, v in rows]
+        )
+
+    def put_per_image_frame(self, run_id: int, method: str, dataset: str, df: pd.DataFrame) -> None:
+        """Store a frame with an ``image`` column and one column per metric, in one transaction.
+
+        Raises:
+            ValueError: no ``image`` column, duplicate images, or a NaN/inf cell (named by image and metric).
+        """
+        if "image" not in df.columns:
+            raise ValueError(f"frame needs an 'image' column; got columns {list(df.columns)}")
+        if df["image"].duplicated().any():
+            raise ValueError(
+                f"duplicate images in frame: {sorted(set(df.loc[df['image'].duplicated(), 'image']))}"
+            )
+        metrics = [c for c in df.columns if c != "image"]
+        rows = []
+        for rec in df.to_dict("records"):
+            image = check_key("image", str(rec["image"]))
+            rows += [(image, m, check_finite(f"{method}/{dataset}/{image}/{m}", rec[m])) for m in metrics]
+        self._put_per_image_rows(run_id, method, dataset, rows)
+
+    def _put_per_image_rows(
+        self, run_id: int, method: str, dataset: str, rows: list[tuple[str, str, float]]
+    ) -> None:
+        check_key("method", method)
+        check_key("dataset", dataset)
+        for _, m, _ in rows:
+            check_key("metric", m)
+        now = utc_now()
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.executemany(
+                "INSERT INTO per_image VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, method, dataset, image, metric)"
+                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                [(int(run_id), method, dataset, img, m, v, now) for img, m, v in rows],
+            )
+
+    def put_set_level(
+        self,
+        run_id: int,
+        method: str,
+        dataset: str,
+        metric: str,
+        value: float | None,
+        *,
+        ci_low: float | None = None,
+        ci_high: float | None = None,
+        n: int | None = None,
+        status: str = "ok",
+        note: str | None = None,
+    ) -> None:
+        """Store (or replace) one set-level cell: a mean/FID with its CI, or why there is no number.
+
+        Args:
+            value: the number; must be ``None`` unless ``status == "ok"``.
+            ci_low, ci_high: bootstrap confidence limits (both or neither).
+            n: images the value was computed on.
+            status: ``"ok"``, ``"weights-missing"``, ``"not-available"`` or ``"failed"``.
+            note: free text shown next to the cell (e.g. which weights are missing).
+
+        Raises:
+            ValueError: see :func:`benchmarks.results.schema.check_set_level`. KeyError: unknown ``run_id``.
+        """
+        for what, key in (("method", method), ("dataset", dataset), ("metric", metric)):
+            check_key(what, key)
+        v, lo, hi, n = check_set_level(value, ci_low, ci_high, n, status)
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.execute(
+                "INSERT INTO set_level VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, method, dataset, metric)"
+                " DO UPDATE SET value = excluded.value, ci_low = excluded.ci_low, ci_high = excluded.ci_high,"
+                " n = excluded.n, status = excluded.status, note = excluded.note, updated_at = excluded.updated_at",
+                (int(run_id), method, dataset, metric, v, lo, hi, n, status, note, utc_now()),
+            )
+
+    def put_failure(self, run_id: int, method: str, dataset: str, image: str, error: str) -> None:
+        """Record that ``method`` failed on ``image`` (the latest error per image is kept)."""
+        for what, key in (("method", method), ("dataset", dataset), ("image", image)):
+            check_key(what, key)
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.execute(
+                "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, method, dataset, image)"
+                " DO UPDATE SET error = excluded.error, updated_at = excluded.updated_at",
+                (int(run_id), method, dataset, image, str(error), utc_now()),
+            )
+
+    def clear_failure(self, run_id: int, method: str, dataset: str, image: str) -> None:
+        """Forget a failure once a resumed run succeeded on that image."""
+        with self._transaction() as con:
+            con.execute(
+                "DELETE FROM failures WHERE run_id = ? AND method = ? AND dataset = ? AND image = ?",
+                (int(run_id), method, dataset, image),
+            )
+
+    def put_image_dir(
+        self, run_id: int, dataset: str, path: str | Path, *, method: str | None = None, role: str = "output"
+    ) -> None:
+        """Remember where images live, so reports can draw comparison grids without re-running.
+
+        Args:
+            role: ``"output"`` (a method's outputs; ``method`` required), ``"lq"`` or ``"hq"`` (the dataset's inputs).
+        """
+        if role not in ROLES:
+            raise ValueError(f"role {role!r} is not one of {ROLES}")
+        if (role == "output") != (method is not None):
+            raise ValueError(f"role {role!r}: method is required for 'output' and not allowed otherwise")
+        check_key("dataset", dataset)
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.execute(
+                "INSERT INTO image_dirs VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, dataset, role, method)"
+                " DO UPDATE SET path = excluded.path",
+                (int(run_id), dataset, role, method or "", str(Path(path).resolve())),
+            )

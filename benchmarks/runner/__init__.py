@@ -1,0 +1,1 @@
+"""The benchmark runner: preset -> plan -> method outputs (cached) -> metrics -> results store."""

@@ -1,0 +1,62 @@
+"""Content-addressed method outputs: a cached PNG is reused only for the same method+params, input and seed.
+
+Layout: ``OUT/outputs/<method>-<params hash>/<dataset>/seed<seed>/<item id>.png`` with a
+sidecar ``<item id>.input`` holding the SHA-256 of the input pixels it was made from. A PNG
+whose sidecar is missing or names other input bytes is recomputed. Both files are written
+atomically, PNG first, so a killed run leaves no partial file and no sidecar that vouches for
+a missing PNG; one sidecar per image keeps processes that share a folder from overwriting
+each other's records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from pasd.utils.io import atomic_open, atomic_write_text
+
+
+def input_digest(image: np.ndarray) -> str:
+    """SHA-256 of the decoded input pixels (shape included), independent of the file's encoding."""
+    h = hashlib.sha256(str(image.shape).encode())
+    h.update(np.ascontiguousarray(image).tobytes())
+    return h.hexdigest()
+
+
+class OutputCache:
+    """The cached outputs of one (method, params, dataset, seed)."""
+
+    def __init__(self, out_dir: Path, method: str, method_key: str, dataset: str, seed: int) -> None:
+        self.dir = Path(out_dir) / "outputs" / f"{method}-{method_key}" / dataset / f"seed{seed}"
+
+    def path(self, item_id: str) -> Path:
+        return self.dir / f"{item_id}.png"
+
+    def _sidecar(self, item_id: str) -> Path:
+        return self.dir / f"{item_id}.input"
+
+    def has(self, item_id: str, digest: str) -> bool:
+        side = self._sidecar(item_id)
+        try:
+            return side.read_text().strip() == digest and self.path(item_id).is_file()
+        except OSError:
+            return False
+
+    def cached_ids(self) -> set[str]:
+        """Ids with a PNG and a sidecar (input not re-checked: that needs the input pixels)."""
+        if not self.dir.is_dir():
+            return set()
+        return {p.stem for p in self.dir.glob("*.input") if self.path(p.stem).is_file()}
+
+    def put(self, item_id: str, digest: str, image: np.ndarray) -> Path:
+        buf = io.BytesIO()
+        Image.fromarray(image).save(buf, format="PNG")
+        dest = self.path(item_id)
+        with atomic_open(dest, "wb") as fh:
+            fh.write(buf.getvalue())
+        atomic_write_text(self._sidecar(item_id), digest + "\n")
+        return dest

@@ -1,0 +1,135 @@
+"""Presets are data files (``benchmarks/presets/*.toml``): datasets, methods with params, metrics, seeds."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
+ONLY_KEYS = ("method", "dataset", "metric", "seed")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A method or dataset with its parameters (and a root for datasets)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    root: str | None = None
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    task: str
+    datasets: tuple[Entry, ...]
+    methods: tuple[Entry, ...]
+    metrics: tuple[str, ...]
+    seeds: tuple[int, ...] = (0,)
+    source: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The resolved config, as stored with every run."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "task": self.task,
+            "datasets": [{"name": d.name, "root": d.root, "params": d.params} for d in self.datasets],
+            "methods": [{"name": m.name, "params": m.params} for m in self.methods],
+            "metrics": list(self.metrics),
+            "seeds": list(self.seeds),
+            "source": self.source,
+        }
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def load_preset(name_or_path: str | Path, data_root: str | Path | None = None) -> Preset:
+    """Load a shipped preset by name or a TOML file by path; ``{data}`` in roots becomes ``data_root``.
+
+    Raises:
+        FileNotFoundError: neither a shipped preset nor an existing file.
+        ValueError: malformed preset (names the key).
+    """
+    path = Path(name_or_path)
+    if not path.suffix and (PRESET_DIR / f"{name_or_path}.toml").is_file():
+        path = PRESET_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no preset {name_or_path!r}: not a file, and shipped presets are {list_presets()}"
+        )
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    from pasd.hub.caches import bench_home
+
+    data = str(Path(data_root).expanduser()) if data_root else str(bench_home() / "datasets")
+
+    def entries(key: str) -> tuple[Entry, ...]:
+        items = raw.get(key)
+        if not items:
+            raise ValueError(f"preset {path}: needs at least one [[{key}]] entry")
+        out = []
+        for item in items:
+            if "name" not in item:
+                raise ValueError(f"preset {path}: a [[{key}]] entry has no name")
+            root = item.get("root")
+            out.append(
+                Entry(item["name"], dict(item.get("params", {})), root.format(data=data) if root else None)
+            )
+        return tuple(out)
+
+    for key in ("name", "metrics"):
+        if key not in raw:
+            raise ValueError(f"preset {path}: missing {key!r}")
+    return Preset(
+        name=raw["name"],
+        description=raw.get("description", ""),
+        task=raw.get("task", "real-isr"),
+        datasets=entries("datasets"),
+        methods=entries("methods"),
+        metrics=tuple(raw["metrics"]),
+        seeds=tuple(raw.get("seeds", [0])),
+        source=str(path),
+    )
+
+
+def apply_only(preset: Preset, only: list[str]) -> Preset:
+    """Restrict a preset with ``KEY=VAL[,VAL...]`` filters (keys: method, dataset, metric, seed).
+
+    Raises:
+        ValueError: unknown key, or a value that matches nothing in the preset.
+    """
+    for spec in only:
+        key, sep, value = spec.partition("=")
+        if not sep or key not in ONLY_KEYS:
+            raise ValueError(f"--only {spec!r}: expected KEY=VAL with KEY in {ONLY_KEYS}")
+        wanted = [v.strip() for v in value.split(",") if v.strip()]
+        if key == "method":
+            kept = tuple(m for m in preset.methods if m.name in wanted)
+            have = [m.name for m in preset.methods]
+            preset = replace(preset, methods=kept)
+        elif key == "dataset":
+            kept = tuple(d for d in preset.datasets if d.name in wanted)
+            have = [d.name for d in preset.datasets]
+            preset = replace(preset, datasets=kept)
+        elif key == "metric":
+            kept = tuple(m for m in preset.metrics if m in wanted)
+            have = list(preset.metrics)
+            preset = replace(preset, metrics=kept)
+        else:
+            kept = tuple(s for s in preset.seeds if str(s) in wanted)
+            have = [str(s) for s in preset.seeds]
+            preset = replace(preset, seeds=kept)
+        if not kept:
+            raise ValueError(f"--only {spec!r} matches nothing; the preset has {key}s {have}")
+    return preset

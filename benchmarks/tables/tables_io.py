@@ -1,0 +1,56 @@
+"""From a results directory to a written table file: what ``pasd-bench tables`` calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.results import ResultsStore
+from benchmarks.tables.build import build_table
+from benchmarks.tables.grid import Grid
+from benchmarks.tables.paper import load_paper_table
+from benchmarks.tables.render import render
+from pasd.utils.io import atomic_write_text
+
+
+def make_table(
+    results: str | Path,
+    table: int,
+    *,
+    run_id: int | None = None,
+    ci: bool = False,
+    paper: bool = False,
+    paper_dir: str | Path | None = None,
+    datasets: Sequence[str] | None = None,
+) -> Grid:
+    """Read the store under ``results`` and lay out Table ``table``.
+
+    Args:
+        results: results directory (or its ``results.sqlite``).
+        table: 1, 2 or 3.
+        run_id: one run; ``None``: the latest value of every cell across runs.
+        ci: show bootstrap CIs.
+        paper: add the paper's values and the differences.
+        paper_dir: folder of the paper CSVs (default ``reports/paper``).
+        datasets: restrict to these datasets.
+
+    Raises:
+        FileNotFoundError: no results database (or paper CSV).
+        KeyError: unknown ``run_id``.
+        ValueError: bad ``table``.
+    """
+    with ResultsStore(results, create=False) as store:
+        if run_id is not None:
+            store.run(run_id)  # KeyError naming the known runs
+        df = store.set_level(run_id)
+    ref = load_paper_table(table, paper_dir) if paper else None
+    suffix = f" (run {run_id})" if run_id is not None else ""
+    return build_table(table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix)
+
+
+def write_table(grid: Grid, fmt: str, out: str | Path | None = None) -> str:
+    """Render ``grid`` as ``fmt`` and, when ``out`` is given, write it atomically; returns the text."""
+    text = render(grid, fmt)
+    if out is not None:
+        atomic_write_text(out, text)
+    return text
