@@ -1,0 +1,122 @@
+"""Fixtures: a tiny study built from skimage photos, with filters standing in for methods' outputs."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+from skimage import data
+
+PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field")
+#: fake "methods": each a different filter on the upscaled LQ image
+FILTERS = {
+    "bicubic": lambda im: im,
+    "sharp": lambda im: im.filter(ImageFilter.UnsharpMask(radius=2, percent=160)),
+    "smooth": lambda im: im.filter(ImageFilter.GaussianBlur(1.5)),
+}
+
+
+def make_sources(
+    root: Path, n_images: int = 6, size: int = 96, scale: int = 2
+) -> tuple[Path, dict[str, Path]]:
+    """Write LQ inputs and one output folder per fake method; returns (inputs, {method: folder})."""
+    lq_dir = root / "lq"
+    lq_dir.mkdir(parents=True)
+    outs = {m: root / m for m in FILTERS}
+    for d in outs.values():
+        d.mkdir()
+    for i in range(n_images):
+        photo = np.asarray(getattr(data, PHOTOS[i % len(PHOTOS)])())
+        if photo.ndim == 2:
+            photo = np.stack([photo] * 3, -1)
+        hq = Image.fromarray(photo[..., :3]).resize((size, size), Image.Resampling.LANCZOS)
+        if i >= len(PHOTOS):  # more images than photos: flip so each is distinct
+            hq = hq.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        lq = hq.resize((size // scale, size // scale), Image.Resampling.BICUBIC)
+        name = f"img{i:02d}"
+        lq.save(lq_dir / f"{name}.png")
+        up = lq.resize((size, size), Image.Resampling.BICUBIC)
+        for m, fn in FILTERS.items():
+            fn(up).save(outs[m] / f"{name}.png")
+    return lq_dir, outs
+
+
+@pytest.fixture(scope="session")
+def sources(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
+    return make_sources(tmp_path_factory.mktemp("sources"))
+
+
+@pytest.fixture
+def study_dir(tmp_path, sources) -> Path:
+    """A fresh 4-image, 1-gold study (votes database empty)."""
+    from benchmarks.study.create import create_study
+
+    lq, outs = sources
+    create_study(lq, outs, tmp_path / "study", n_images=4, seed=1, n_gold=1)
+    return tmp_path / "study"
+
+
+ADMIN = "test-admin-token-0123456789"
+
+
+@pytest.fixture
+def client(study_dir):
+    """A TestClient on a fresh study (cookies persist across requests like a browser)."""
+    from fastapi.testclient import TestClient
+
+    from benchmarks.study.server import create_app
+
+    with TestClient(create_app(study_dir, ADMIN)) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(study_dir, tmp_path):
+    """``pasd-bench study serve`` in a subprocess on a free loopback port; yields its base URL."""
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")  # a file, not a pipe: a full pipe would block the server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.cli", "study", "serve", str(study_dir), "--port", str(port),
+         "--admin-token", ADMIN],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base, proc, tmp_path / "serve.log")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def wait_up(base: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
+    """Poll until the server answers (bounded), failing with its stderr if it died."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(base + "/", timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {base} did not come up within {timeout} s")
