@@ -77,13 +77,15 @@ class RealSRDataset(PairedFolderDataset):
     def _verify_items(self, items, report):
         # RealSR's LR4 images are registered to the HR grid at the same size in some copies of
         # the release; those are reported instead of failing every pair.
-        from PIL import Image
+        from PIL import Image, UnidentifiedImageError
 
         same = 0
         for item in items:
-            with Image.open(item.lq) as a, Image.open(item.hq) as b:
-                if a.size == b.size:
-                    same += 1
+            try:
+                with Image.open(item.lq) as a, Image.open(item.hq) as b:
+                    same += a.size == b.size
+            except (OSError, UnidentifiedImageError):
+                continue  # reported by the base check below
         if same and same == len(items):
             report.notes.append(
                 "LR4 images have the HR size (pre-upsampled copy); methods get them downscaled x4"

@@ -21,3 +21,13 @@ def test_require_names_the_extra():
     with pytest.raises(MissingDependencyError, match=r"pip install 'pasd-bench\[yolo\]'"):
         require("surely_not_installed_pkg_xyz", "yolo", package="ultralytics")
     assert require("json", "none").dumps([1]) == "[1]"
+
+
+def test_atomic_write_uses_normal_file_permissions(tmp_path):
+    import os
+
+    target = tmp_path / "perm.json"
+    atomic_write_json(target, {})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
