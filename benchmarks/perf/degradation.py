@@ -6,7 +6,8 @@ Ours: :class:`~pasd.degradation.DegradationDataset` + :class:`~pasd.degradation.
 Both use the same HQ files, crop size, batch size and degradation settings (the
 ``realesrgan_x4plus`` preset by default; with ``--config pasd_x4`` the reference skips the USM
 of the GT, as PASD's ``degrade_process`` does).
-Rounds alternate between the implementations so background load hits both alike; each round\nuses new seeds, and the speedup is the ratio of total times.
+Rounds alternate between the implementations so background load hits both alike; each round
+uses new seeds, and the speedup is the ratio of total times.
 
 Usage: ``python benchmarks/perf/degradation.py [--images 16] [--batch 4] [--rounds 3] [--config NAME]
 [--threads 1]``.
