@@ -1,0 +1,139 @@
+"""``pasd-bench metrics``: score a pred folder (against a GT folder) and write CSV + JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from benchmarks.metrics.configs import DEFAULT_CONFIGS, TABLE1_METRICS
+
+
+def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in DEFAULT_CONFIGS]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"unknown metric(s) {unknown}; allowed: {', '.join(sorted(DEFAULT_CONFIGS))}"
+        )
+    return names
+
+
+@click.command("metrics")
+@click.option(
+    "--pred",
+    "pred_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of predicted images.",
+)
+@click.option(
+    "--gt",
+    "gt_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of ground-truth images (paired by file stem). Not needed for no-reference metrics.",
+)
+@click.option(
+    "--metrics",
+    "metric_names",
+    default=",".join(TABLE1_METRICS),
+    show_default=True,
+    callback=_metric_list,
+    help="Comma-separated metric presets.",
+)
+@click.option(
+    "--crop-border",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Pixels cropped from each side for PSNR/SSIM [default: 4, BasicSR convention].",
+)
+@click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda or cuda:1.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--out",
+    "out_csv",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Per-image CSV; set-level results go to the same name with .json.",
+)
+@click.option(
+    "--pairs",
+    "pairs_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Explicit pred -> GT stem map (JSON object, or CSV with columns pred,gt).",
+)
+@click.option(
+    "--resize-pred",
+    is_flag=True,
+    help="Resize a pred whose size differs from its GT to the GT size (PIL bicubic) instead of failing.",
+)
+@click.option(
+    "--alpha",
+    type=click.Choice(["error", "drop", "white", "black"]),
+    default="error",
+    show_default=True,
+    help="Translucent alpha channels: fail, ignore alpha, or composite onto white/black.",
+)
+@click.option(
+    "--skip-missing", is_flag=True, help="Compute the metrics whose weights exist; mark the others missing."
+)
+@click.option(
+    "--skip-unreadable", is_flag=True, help="List unreadable files in the outputs instead of failing."
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="GT feature cache for FID/CLIP-FID [default: $PASD_BENCH_HOME/feature-cache].",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed for the 95% CIs.")
+@click.option("--n-resamples", type=click.IntRange(min=1), default=2000, show_default=True)
+def command(
+    pred_dir: Path, gt_dir: Path | None, metric_names: list[str], crop_border: int | None, device: str,
+    batch_size: int, out_csv: Path, pairs_file: Path | None, resize_pred: bool, alpha: str, skip_missing: bool,
+    skip_unreadable: bool, cache_dir: Path | None, seed: int, n_resamples: int,
+) -> None:  # fmt: skip
+    """PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID (and NIQE, MANIQA, CLIPIQA) in one pass."""
+    from benchmarks.env import collect_env
+    from benchmarks.metrics import EngineOptions, UnreadableImagesError, evaluate, load_mapping, write_outputs
+    from pasd.hub import MissingWeightsError, bench_home
+
+    opts = EngineOptions(
+        crop_border=crop_border, device=device, batch_size=batch_size, alpha=alpha,  # type: ignore[arg-type]
+        size_mismatch="resize-pred" if resize_pred else "error", skip_missing=skip_missing,
+        skip_unreadable=skip_unreadable, cache_dir=str(cache_dir or bench_home() / "feature-cache"),
+        n_resamples=n_resamples, seed=seed,
+    )  # fmt: skip
+    mapping = load_mapping(pairs_file) if pairs_file else None
+    failure: UnreadableImagesError | None = None
+    try:
+        result = evaluate(pred_dir, gt_dir, metric_names, opts, mapping=mapping, progress=True)
+    except UnreadableImagesError as exc:
+        result, failure = exc.result, exc
+    except MissingWeightsError:
+        raise  # the CLI prints it as one message naming the fetch command
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        raise click.ClickException(str(exc).strip('"')) from exc
+    json_path = write_outputs(result, out_csv, env=collect_env())
+    _print_summary(result, out_csv, json_path)
+    if failure is not None:
+        raise click.ClickException(
+            f"{failure} (results for the rest are in {out_csv}; --skip-unreadable to accept)"
+        )
+
+
+def _print_summary(result, out_csv: Path, json_path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from benchmarks.metrics.results import format_value
+
+    table = Table(title=f"metrics ({result.summary['counts']['scored']} images)")
+    table.add_column("metric")
+    table.add_column("better")
+    table.add_column("value [95% CI]")
+    for entry in result.summary["metrics"].values():
+        table.add_row(entry["title"], "lower" if entry["lower_better"] else "higher", format_value(entry))
+    console = Console()
+    console.print(table)
+    console.print(f"per-image: {out_csv}\nset-level: {json_path}")

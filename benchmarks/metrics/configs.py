@@ -1,0 +1,94 @@
+"""The metric presets: one table, name -> class, options, mode, direction and weights.
+
+Modelled on pyiqa's ``default_model_configs.py``: several names may share one class with
+different options (``psnr`` / ``psnr-matlab``), and a caller's keyword arguments override a
+preset's options. Everything that changes a score is an option here, so it is recorded in
+every result file next to the numbers.
+
+Y-channel convention (``psnr``, ``ssim``): BasicSR's ``calculate_psnr`` /
+``calculate_ssim(test_y_channel=True)``: RGB -> Y with MATLAB's ``rgb2ycbcr`` coefficients
+(ITU-R BT.601, Y in [16, 235]) computed in float32 and *not* rounded, after cropping
+``crop_border`` pixels from every side; SSIM is the Wang et al. 11x11 Gaussian (sigma 1.5)
+on the valid region. This is what the Real-ISR papers' ``test_metrics`` scripts report.
+``psnr-matlab`` / ``ssim-matlab`` round Y to integers first, as MATLAB does for uint8 input
+(pyiqa's ``psnry`` / ``ssim`` with ``color_space='ycbcr'`` do the same); the two
+conventions differ by about 1e-3 in SSIM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Mode = Literal["FR", "NR", "set"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What the suite knows about one named metric before building it.
+
+    Attributes:
+        name: registry key, lower case.
+        type: name of the registered class that computes it.
+        mode: ``"FR"`` (needs the ground truth per image), ``"NR"`` (pred only) or ``"set"``
+            (a distance between the pred set and the GT set, e.g. FID).
+        lower_better: direction of "better".
+        weights: artifact names (``pasd.hub``) the metric loads; empty for pure math.
+        opts: default keyword arguments of ``type``.
+        title: short label for tables.
+    """
+
+    name: str
+    type: str
+    mode: Mode
+    lower_better: bool
+    weights: tuple[str, ...] = ()
+    opts: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+
+
+def _spec(name: str, type_: str, mode: Mode, lower_better: bool, weights=(), title: str = "", **opts: Any):
+    return MetricSpec(name, type_, mode, lower_better, tuple(weights), dict(opts), title or name.upper())
+
+
+#: name -> preset. Table 1 of the paper uses psnr, ssim, lpips, dists, fid, clipfid, musiq.
+DEFAULT_CONFIGS: dict[str, MetricSpec] = {
+    s.name: s
+    for s in (
+        _spec("psnr", "PSNRY", "FR", False, title="PSNR", crop_border=4, round_y=False),
+        _spec("ssim", "SSIMY", "FR", False, title="SSIM", crop_border=4, round_y=False),
+        _spec("psnr-matlab", "PSNRY", "FR", False, title="PSNR (MATLAB Y)", crop_border=4, round_y=True),
+        _spec("ssim-matlab", "SSIMY", "FR", False, title="SSIM (MATLAB Y)", crop_border=4, round_y=True),
+        _spec(
+            "lpips", "LPIPS", "FR", True, ("lpips-alex", "alexnet"), title="LPIPS", net="alex", version="0.1"
+        ),
+        _spec("dists", "DISTS", "FR", True, ("dists", "vgg16"), title="DISTS"),
+        _spec("musiq", "PyiqaNR", "NR", False, ("musiq-koniq",), title="MUSIQ", pyiqa_name="musiq"),
+        _spec("niqe", "PyiqaNR", "NR", True, ("niqe",), title="NIQE", pyiqa_name="niqe"),
+        _spec("maniqa", "PyiqaNR", "NR", False, ("maniqa-koniq",), title="MANIQA", pyiqa_name="maniqa"),
+        _spec("clipiqa", "PyiqaNR", "NR", False, ("clipiqa-rn50",), title="CLIPIQA", pyiqa_name="clipiqa"),
+        _spec("fid", "FrechetDistance", "set", True, ("inception-fid",), title="FID", extractor="inception"),
+        _spec(
+            "clipfid", "FrechetDistance", "set", True, ("clip-vit-b32",), title="CLIP-FID", extractor="clip"
+        ),
+    )
+}
+
+#: the paper's Table 1 metric set, in its column order
+TABLE1_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "dists", "fid", "clipfid", "musiq")
+
+
+def get_spec(name: str) -> MetricSpec:
+    """Look up a preset by name (case-insensitive).
+
+    Raises:
+        KeyError: naming the unknown metric, close matches and the known names.
+    """
+    import difflib
+
+    key = name.lower()
+    if key in DEFAULT_CONFIGS:
+        return DEFAULT_CONFIGS[key]
+    close = difflib.get_close_matches(key, DEFAULT_CONFIGS, n=3)
+    hint = f" Did you mean one of: {', '.join(close)}?" if close else ""
+    raise KeyError(f"unknown metric {name!r}.{hint} Known: {', '.join(sorted(DEFAULT_CONFIGS))}")
