@@ -101,6 +101,8 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
             _link(item.hq, view / "gt" / f"{item.id}{item.hq.suffix}")
     store.put_image_dir(run_id, job.dataset.name, cache.dir, method=job.method.name)
     store.put_image_dir(run_id, job.dataset.name, items[0].lq.parent, role="lq")
+    if items[0].hq is not None:
+        store.put_image_dir(run_id, job.dataset.name, items[0].hq.parent, role="hq")
     has_gt = all(i.hq is not None for i in items)
     metrics = list(plan.preset.metrics)
     if not has_gt:
