@@ -29,8 +29,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID for a folder pair.",
     ),
     "study": ("benchmarks.commands.study", "Blind user study: create, serve, analyze (Figs 4/6)."),
-    "run": ("benchmarks.commands.run", "Run a preset (smoke, table1-3): methods x datasets -> cached outputs -> metrics."),
+    "run": (
+        "benchmarks.commands.run",
+        "Run a preset (smoke, table1-3): methods x datasets -> cached outputs -> metrics.",
+    ),
     "tiny": ("benchmarks.commands.tiny", "Build tiny random-weight PASD/SD folders for plumbing tests."),
+    "infer": ("benchmarks.commands.infer", "Run PASD on images (Real-ISR, stylization, colorization)."),
     "results": ("benchmarks.commands.results", "List runs; show a run's config and metrics."),
     "tables": ("benchmarks.commands.tables", "Tables 1-3 in the paper's layout; CIs; vs paper."),
     "report": ("benchmarks.commands.report", "Static HTML report: tables, charts, grids."),
