@@ -1,6 +1,6 @@
 """Randomly initialised metric weights in the real on-disk formats, plus an artifact table for them.
 
-For plumbing tests and timing (``benchmarks/perf/metrics_perf.py``) on machines without the
+For plumbing tests and timing (``benchmarks/perf/metrics.py``) on machines without the
 real weights: a score computed with these weights means nothing. Never used by the engine itself. The torchvision
 backbones are saved as their ``features.*`` tensors only (the classifier is ~90% of the bytes
 and no metric reads it).

@@ -9,7 +9,7 @@ and the script checks that both give the same numbers before printing the speedu
 
 Run from the repository root::
 
-    python benchmarks/perf/metrics_perf.py --n 100 --size 128
+    python benchmarks/perf/metrics.py --n 100 --size 128
 
 Last line: ``speedup: X.XX`` (baseline wall time / engine wall time, model loading included).
 """
