@@ -19,7 +19,7 @@ from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from diffusers.utils import BaseOutput
 
 from pasd.models.dr_module import DegradationRemovalModule
-from pasd.models.unet_common import as_bias, time_embedding
+from pasd.models.unet_common import as_bias, run_encoder, time_embedding
 
 #: UNet config entries a ControlNet copies in ``from_unet`` (diffusers ``ControlNetModel.from_unet``)
 _FROM_UNET_KEYS = (
@@ -229,30 +229,9 @@ class PASDControlNetModel(ControlNetModel):
         cond_embedding, rgbs = self.controlnet_cond_embedding(controlnet_cond)
         sample = self.conv_in(sample) + cond_embedding
 
-        down_res: tuple[torch.Tensor, ...] = (sample,)
-        for block in self.down_blocks:
-            if getattr(block, "has_cross_attention", False):
-                sample, res = block(
-                    hidden_states=sample,
-                    temb=emb,
-                    encoder_hidden_states=encoder_hidden_states,
-                    attention_mask=attention_mask,
-                    cross_attention_kwargs=cross_attention_kwargs,
-                )
-            else:
-                sample, res = block(hidden_states=sample, temb=emb)
-            down_res += res
-        if self.mid_block is not None:
-            if getattr(self.mid_block, "has_cross_attention", False):
-                sample = self.mid_block(
-                    sample,
-                    emb,
-                    encoder_hidden_states=encoder_hidden_states,
-                    attention_mask=attention_mask,
-                    cross_attention_kwargs=cross_attention_kwargs,
-                )
-            else:
-                sample = self.mid_block(sample, emb)
+        sample, down_res = run_encoder(
+            self, sample, emb, encoder_hidden_states, attention_mask, cross_attention_kwargs
+        )
 
         down = [zero_conv(r) for r, zero_conv in zip(down_res, self.controlnet_down_blocks)]
         mid = self.controlnet_mid_block(sample)

@@ -14,7 +14,7 @@ import torch
 from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 
 from pasd.models.paca_forward import paca_up_block_forward
-from pasd.models.unet_common import as_bias
+from pasd.models.unet_common import as_bias, run_encoder
 
 
 def unet_forward_with_paca(
@@ -67,20 +67,15 @@ def unet_forward_with_paca(
 
     # 2-3. encoder; the ControlNet residuals are added to the skips as in ControlNet
     sample = unet.conv_in(sample)
-    skips: tuple[torch.Tensor, ...] = (sample,)
-    for block in unet.down_blocks:
-        if getattr(block, "has_cross_attention", False):
-            sample, res = block(
-                hidden_states=sample,
-                temb=emb,
-                encoder_hidden_states=encoder_hidden_states,
-                attention_mask=attention_mask,
-                cross_attention_kwargs=cross_attention_kwargs,
-                encoder_attention_mask=encoder_attention_mask,
-            )
-        else:
-            sample, res = block(hidden_states=sample, temb=emb)
-        skips += res
+    sample, skips = run_encoder(
+        unet,
+        sample,
+        emb,
+        encoder_hidden_states,
+        attention_mask,
+        cross_attention_kwargs,
+        encoder_attention_mask,
+    )
     residuals = tuple(down_block_additional_residuals)
     if len(residuals) != len(skips):
         raise ValueError(
@@ -88,19 +83,7 @@ def unet_forward_with_paca(
         )
     skips = tuple(s + r for s, r in zip(skips, residuals))
 
-    # 4. mid
-    if unet.mid_block is not None:
-        if getattr(unet.mid_block, "has_cross_attention", False):
-            sample = unet.mid_block(
-                sample,
-                emb,
-                encoder_hidden_states=encoder_hidden_states,
-                attention_mask=attention_mask,
-                cross_attention_kwargs=cross_attention_kwargs,
-                encoder_attention_mask=encoder_attention_mask,
-            )
-        else:
-            sample = unet.mid_block(sample, emb)
+    # 4. mid (run above with the encoder; diffusers adds the residual after the block)
     sample = sample + mid_block_additional_residual
 
     # 5. decoder with PACA: each block takes its skips and the matching (scaled) residuals
