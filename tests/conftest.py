@@ -16,13 +16,26 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+LIBRARY_PACKAGES = ("pasd", "baselines", "benchmarks")
+
+
+def _from_library(obj: object) -> bool:
+    module = getattr(obj, "__module__", "") or ""
+    return module.split(".")[0] in LIBRARY_PACKAGES
+
+
 @pytest.fixture(autouse=True)
 def _restore_registries():
-    """Registrations made by a test (e.g. a dummy method) do not leak into the next one."""
+    """Registrations made by a test (e.g. a dummy method) do not leak into the next one.
+
+    Entries that a library module registers when a test first imports it are kept: the module
+    stays imported, so dropping them would leave the registry short for every later test.
+    """
     saved = [(reg, reg.snapshot()) for reg in ALL_REGISTRIES]
     yield
-    for reg, items in saved:
-        reg.restore(items)
+    for reg, before in saved:
+        added = {k: v for k, v in reg.snapshot().items() if k not in before and _from_library(v)}
+        reg.restore({**before, **added})
 
 
 @pytest.fixture

@@ -6,24 +6,18 @@ from pathlib import Path
 
 import click
 
+from benchmarks.commands.options import results_option, run_option
+
 
 @click.command("report")
-@click.option(
-    "--results",
-    "results_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Results directory (holds results.sqlite) or the .sqlite file.",
-)
+@results_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Report folder (default: <results>/report).",
 )
-@click.option(
-    "--run", "run_id", type=int, default=None, help="One run (default: latest value per cell across runs)."
-)
+@run_option
 @click.option("--ci/--no-ci", default=True, show_default=True, help="Bootstrap CIs in the tables.")
 @click.option(
     "--paper/--no-paper", default=True, show_default=True, help="Ours vs paper tables where datasets overlap."

@@ -6,15 +6,11 @@ from pathlib import Path
 
 import click
 
+from benchmarks.commands.options import results_option, run_option
+
 
 @click.command("tables")
-@click.option(
-    "--results",
-    "results_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Results directory (holds results.sqlite) or the .sqlite file.",
-)
+@results_option
 @click.option(
     "--table", "table", required=True, type=click.Choice(["1", "2", "3"]), help="Which paper table."
 )
@@ -23,9 +19,7 @@ import click
 @click.option(
     "--paper/--no-paper", default=False, show_default=True, help="Add the paper's value and ours - paper."
 )
-@click.option(
-    "--run", "run_id", type=int, default=None, help="One run (default: latest value per cell across runs)."
-)
+@run_option
 @click.option(
     "--paper-dir",
     type=click.Path(file_okay=False, path_type=Path),
