@@ -71,13 +71,7 @@ class Method(abc.ABC):
         """Artifact names that :mod:`pasd.hub` cannot find (presence only, no hashing)."""
         from pasd import hub
 
-        missing = []
-        for art in self.weights:
-            try:
-                hub.resolve(art)
-            except hub.MissingWeightsError:
-                missing.append(art)
-        return missing
+        return hub.missing(self.weights)
 
     def load(self) -> None:  # noqa: B027 - optional hook, not abstract: interpolation has nothing to load
         """Load networks; called once before the first image. Default: nothing to load."""

@@ -97,7 +97,10 @@ class RealSRDataset(PairedFolderDataset):
         from PIL import Image
 
         lq = super().load_lq(item)
-        hq_size = Image.open(item.hq).size if item.hq is not None else None
+        hq_size = None
+        if item.hq is not None:
+            with Image.open(item.hq) as im:  # header only: the size, without decoding pixels
+                hq_size = im.size
         if hq_size == (lq.shape[1], lq.shape[0]):
             w, h = hq_size[0] // self.scale, hq_size[1] // self.scale
             lq = np.asarray(Image.fromarray(lq).resize((w, h), Image.BICUBIC))

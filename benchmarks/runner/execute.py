@@ -162,8 +162,10 @@ def run_preset(
     run_id = None
     if store is not None:
         weights = {art: str(p) for art, p in _resolved_weights(plan).items()}
-        run_id = store.add_run(preset.name, preset.as_dict(), collect_env(), weights=weights,
-                               git_revision=collect_env(with_torch=False)["git_revision"])  # fmt: skip
+        env = collect_env()
+        run_id = store.add_run(
+            preset.name, preset.as_dict(), env, weights=weights, git_revision=env["git_revision"]
+        )
     summary = RunSummary(run_id, out_dir, plan)
     try:
         runnable = [j for j in plan.jobs if j.runnable]
@@ -199,10 +201,5 @@ def _resolved_weights(plan: Plan) -> dict[str, Path]:
     for job in plan.jobs:
         if job.runnable and job.method.name in baselines.METHODS:
             names.update(baselines.METHODS.get(job.method.name).weights)
-    out = {}
-    for name in sorted(names):
-        try:
-            out[name] = hub.resolve(name)
-        except hub.MissingWeightsError:
-            continue
-    return out
+    located = {name: hub.locate(name) for name in sorted(names)}
+    return {name: path for name, path in located.items() if path is not None}

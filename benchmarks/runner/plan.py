@@ -50,12 +50,7 @@ def build_plan(preset: Preset, out_dir: Path, device: str = "cpu") -> Plan:
 
     plan = Plan(preset, Path(out_dir))
     for metric in preset.metrics:
-        missing = []
-        for art in get_spec(metric).weights:
-            try:
-                hub.resolve(art)
-            except hub.MissingWeightsError:
-                missing.append(art)
+        missing = hub.missing(get_spec(metric).weights)
         if missing:
             plan.metric_weights_missing[metric] = missing
 

@@ -22,7 +22,7 @@ from pasd.hub.registry import (
     list_artifacts,
     load_artifacts,
 )
-from pasd.hub.resolve import ArtifactReport, candidates, resolve, resolve_file, verify
+from pasd.hub.resolve import ArtifactReport, candidates, locate, missing, resolve, resolve_file, verify
 
 __all__ = [
     "ARTIFACTS_FILE",
@@ -37,6 +37,8 @@ __all__ = [
     "get_artifact",
     "list_artifacts",
     "load_artifacts",
+    "locate",
+    "missing",
     "resolve",
     "resolve_file",
     "verify",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -98,6 +99,19 @@ def resolve(name: str, path: str | os.PathLike | None = None) -> Path:
         MissingWeightsError: no candidate holds every file; names each path searched.
     """
     return _first_complete(get_artifact(name), path).root
+
+
+def locate(name: str, path: str | os.PathLike | None = None) -> Path | None:
+    """Like :func:`resolve`, but ``None`` instead of raising when the artifact is not on disk."""
+    try:
+        return resolve(name, path)
+    except MissingWeightsError:
+        return None
+
+
+def missing(names: Iterable[str]) -> list[str]:
+    """The artifact names among ``names`` that :func:`resolve` cannot find (presence only, no hashing)."""
+    return [n for n in names if locate(n) is None]
 
 
 def resolve_file(name: str, filename: str | None = None, path: str | os.PathLike | None = None) -> Path:

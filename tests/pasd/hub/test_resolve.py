@@ -76,3 +76,11 @@ def test_hash_cache_is_invalidated_by_content_change(toy_table, isolated_caches)
     assert sha256_file(p) == hashlib.sha256(b"one").hexdigest()
     p.write_bytes(b"two!")  # different size => different cache key
     assert sha256_file(p) == hashlib.sha256(b"two!").hexdigest()
+
+
+def test_locate_and_missing_do_not_raise(toy_table, isolated_caches):
+    assert hub.locate("toy-url") is None
+    assert hub.missing(["toy-url", "toy-hf"]) == ["toy-url", "toy-hf"]
+    _put(isolated_caches / "pasd-home" / "weights" / "toy-url" / "toy-1234.pth")
+    assert hub.locate("toy-url") == isolated_caches / "pasd-home" / "weights" / "toy-url"
+    assert hub.missing(["toy-url", "toy-hf"]) == ["toy-hf"]
