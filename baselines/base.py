@@ -41,6 +41,13 @@ class Method(abc.ABC):
         weights: :mod:`pasd.hub` artifact names the method needs.
         random_weights: True for plumbing-only variants (tiny random networks); every table and
             figure labels them so no one mistakes their numbers for results.
+        version: the adapter's version; bump it when a change to the adapter changes its outputs
+            (it is part of the output-cache key, so stale outputs are never reused).
+
+    Attributes:
+        options: every effective setting of this instance (the method's defaults merged with the
+            caller's params). Subclasses with defaults fill it in ``__init__``; it, not ``params``,
+            is what identifies the outputs.
     """
 
     name: ClassVar[str]
@@ -49,10 +56,12 @@ class Method(abc.ABC):
     stochastic: ClassVar[bool] = False
     weights: ClassVar[tuple[str, ...]] = ()
     random_weights: ClassVar[bool] = False
+    version: ClassVar[str] = "1"
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
         self.device = device
         self.params = dict(params)
+        self.options: dict[str, Any] = dict(params)
         self._loaded = False
 
     @property
