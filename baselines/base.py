@@ -100,6 +100,20 @@ class Method(abc.ABC):
         """
         return self.process_batch([image], [seed])[0]
 
+    def process_item(self, image: np.ndarray, seed: int | None, names: Sequence[str] = ()) -> np.ndarray:
+        """Process one dataset item; ``names`` identify it (item id, then the input's file stem).
+
+        Methods that compute from pixels ignore ``names`` (this default); a method that imports
+        outputs made elsewhere (the ``folder`` method) looks its file up by them.
+        """
+        return self(image, seed=seed)
+
+    def ensure_loaded(self) -> None:
+        """Load networks now (not at the first image), so a broken install fails before any work."""
+        if not self._loaded:
+            self.load()
+            self._loaded = True
+
     def process_batch(self, images: Sequence[np.ndarray], seeds: Sequence[int | None]) -> list[np.ndarray]:
         """Process several images; subclasses with real batching override :meth:`_process_batch`."""
         if len(images) != len(seeds):

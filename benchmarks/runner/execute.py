@@ -57,7 +57,7 @@ def _make_outputs(
                 continue
             if method is None:
                 method = baselines.create_method(job.method.name, device=device, **job.method.params)
-            out = method(lq, seed=job.seed if method.stochastic else None)
+            out = method.process_item(lq, job.seed if method.stochastic else None, names=(item.id, item.lq.stem))
             cache.put(item.id, digest, out)
             summary.made += 1
             if store is not None:

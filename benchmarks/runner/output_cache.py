@@ -33,6 +33,13 @@ class OutputCache:
     def __init__(self, out_dir: Path, method: str, method_key: str, dataset: str, seed: int) -> None:
         self.dir = Path(out_dir) / "outputs" / f"{method}-{method_key}" / dataset / f"seed{seed}"
 
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> OutputCache:
+        """A cache whose PNGs and sidecars live directly in ``folder`` (``pasd-bench apply``'s layout)."""
+        cache = cls.__new__(cls)
+        cache.dir = Path(folder)
+        return cache
+
     def path(self, item_id: str) -> Path:
         return self.dir / f"{item_id}.png"
 

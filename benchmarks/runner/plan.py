@@ -58,7 +58,7 @@ def build_plan(preset: Preset, out_dir: Path, device: str = "cpu") -> Plan:
     for d in preset.datasets:
         try:
             datasets[d.name] = (create_dataset(d.name, d.root or ".", **d.params).planned_count(), None)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:  # ValueError: e.g. a folder set's clashing stems
             datasets[d.name] = (0, str(exc).splitlines()[0])
 
     for m in preset.methods:
