@@ -78,8 +78,12 @@ def _link(src: Path, dest: Path) -> None:
     os.symlink(src.resolve(), dest)
 
 
-def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int) -> None:
-    """Score the job's outputs against the dataset's HQ through views of symlinks (paired by item id)."""
+def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int, failed=frozenset()) -> None:
+    """Score the job's outputs against the dataset's HQ through views of symlinks (paired by item id).
+
+    ``failed``: ids that failed in this run; an older cached output of theirs is kept on disk but
+    not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
+    """
     from benchmarks.metrics.engine import EngineOptions, evaluate
     from benchmarks.metrics.results import MISSING
 
@@ -89,12 +93,17 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
         plan.out_dir / "views" / f"{job.method.name}-{job.method_key}" / job.dataset.name / f"seed{job.seed}"
     )
     done = cache.cached_ids()
-    items = [i for i in ds.items() if i.id in done]
+    items = [i for i in ds.items() if i.id in done and i.id not in failed]
     if not items:
         for metric in plan.preset.metrics:
             store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None, status="failed",
                                 note="no outputs")  # fmt: skip
         return
+    keep = {i.id for i in items}
+    for sub in ("pred", "gt"):  # links left by an earlier run for items not scored now
+        for link in sorted((view / sub).iterdir()) if (view / sub).is_dir() else ():
+            if link.is_symlink() and link.stem not in keep:
+                link.unlink()
     for item in items:
         _link(cache.path(item.id), view / "pred" / f"{item.id}.png")
         if item.hq is not None:
@@ -173,7 +182,8 @@ def run_preset(
             _make_outputs(job, plan, dist, device, progress, summary, store)
             dist.barrier()
             if dist.main:
-                _score(job, plan, device, progress, store, run_id)
+                failed = {i for m, d, i, _ in summary.failures if (m, d) == (job.method.name, job.dataset.name)}
+                _score(job, plan, device, progress, store, run_id, failed)
         if dist.main:
             for job in plan.jobs:
                 if not job.runnable:
