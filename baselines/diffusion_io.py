@@ -66,9 +66,7 @@ def from_pretrained(cls, root: Any, dtype: Any, **kwargs: Any) -> Any:
         return cls.from_pretrained(root, torch_dtype=dtype, **kwargs)
 
 
-def resolve_options(
-    name: str, defaults: Mapping[str, Any], params: Mapping[str, Any]
-) -> dict[str, Any]:
+def resolve_options(name: str, defaults: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
     """``defaults`` overridden by ``params``; an unknown param is a ValueError naming the allowed set.
 
     Raises:

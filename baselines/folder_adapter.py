@@ -75,10 +75,14 @@ class FolderMethod(Method):
             if not (p.is_file() and p.suffix.lower() in self.suffixes):
                 continue
             if p.stem in stems:
-                raise ValueError(f"folder: {stems[p.stem].name} and {p.name} in {self.root} share the stem {p.stem!r}")
+                raise ValueError(
+                    f"folder: {stems[p.stem].name} and {p.name} in {self.root} share the stem {p.stem!r}"
+                )
             stems[p.stem] = p
         if not stems:
-            raise MethodNotAvailableError(f"folder: no images in {self.root} (looked for {', '.join(self.suffixes)})")
+            raise MethodNotAvailableError(
+                f"folder: no images in {self.root} (looked for {', '.join(self.suffixes)})"
+            )
         return stems
 
     @property
@@ -106,7 +110,9 @@ class FolderMethod(Method):
                 f"folder: no output for {names[0] if names else '?'!r} in {self.root} (looked for stems {list(names)})"
             )
         if sha256_file(path) != self.options["files"][path.name]:
-            raise ValueError(f"folder: {path} changed after the run started; run again to import the new file")
+            raise ValueError(
+                f"folder: {path} changed after the run started; run again to import the new file"
+            )
         # the suite's one decoding rule for dataset images, so imported outputs decode the same way
         from benchmarks.datasets.base import read_rgb
 

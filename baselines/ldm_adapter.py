@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 
 from baselines.base import METHODS, Method
-from baselines.diffusion_io import from_pretrained, pad_to_multiple, resolve_options, seeded_global_rng, to_uint8
+from baselines.diffusion_io import (
+    from_pretrained,
+    pad_to_multiple,
+    resolve_options,
+    seeded_global_rng,
+    to_uint8,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +67,9 @@ class LDMMethod(Method):
 
         dtype = parse_dtype(self.options["dtype"], self.device)
         # the repo ships PyTorch .bin weights only; saying so skips a failed safetensors lookup
-        pipe = from_pretrained(LDMSuperResolutionPipeline, hub.resolve("ldm-sr-4x"), dtype, use_safetensors=False)
+        pipe = from_pretrained(
+            LDMSuperResolutionPipeline, hub.resolve("ldm-sr-4x"), dtype, use_safetensors=False
+        )
         self.pipe = pipe.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
 

@@ -89,10 +89,14 @@ class SDUpscalerMethod(Method):
         self.pipe = pipe.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
         if self.pipe.vae_scale_factor != self.scale:
-            raise ValueError(f"{self.name}: the VAE upsamples x{self.pipe.vae_scale_factor}, expected x{self.scale}")
+            raise ValueError(
+                f"{self.name}: the VAE upsamples x{self.pipe.vae_scale_factor}, expected x{self.scale}"
+            )
         max_level = self.pipe.config.max_noise_level
         if int(self.options["noise_level"]) > max_level:
-            raise ValueError(f"{self.name}: noise_level must be <= {max_level}, got {self.options['noise_level']}")
+            raise ValueError(
+                f"{self.name}: noise_level must be <= {max_level}, got {self.options['noise_level']}"
+            )
         unet_multiple = 2 ** (len(self.pipe.unet.config.block_out_channels) - 1)
         self.multiple = math.lcm(unet_multiple, self.pipe.vae_scale_factor)
 

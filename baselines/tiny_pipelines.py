@@ -88,8 +88,13 @@ def build_tiny_sd_upscaler(seed: int = 0):
     Returns:
         The pipeline (CPU, fp32).
     """
-    from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, StableDiffusionUpscalePipeline
-    from diffusers import UNet2DConditionModel
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        DDPMScheduler,
+        StableDiffusionUpscalePipeline,
+        UNet2DConditionModel,
+    )
 
     from pasd.tiny import TEXT_DIM, build_tiny_text_encoder, build_tiny_tokenizer
 

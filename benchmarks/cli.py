@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "results": ("benchmarks.commands.results", "List runs; show a run's config and metrics."),
     "tables": ("benchmarks.commands.tables", "Tables 1-3 in the paper's layout; CIs; vs paper."),
     "report": ("benchmarks.commands.report", "Static HTML report: tables, charts, grids."),
-    "apply": ("benchmarks.commands.apply", "Run any registered method on images or folders (cached, resumable)."),
+    "apply": ("benchmarks.commands.apply", "Run any registered method on images/folders (cached)."),
 }
 
 

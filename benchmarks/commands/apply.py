@@ -29,7 +29,12 @@ def _create(name: str, device: str, params: dict, tile: int | None):
             if "tile" not in method.options:
                 _unusable(f"{name} has no tile setting (its settings: {sorted(method.options) or 'none'})")
             method = baselines.create_method(name, device=device, **params, tile=tile)
-    except (UnknownNameError, MissingDependencyError, MissingWeightsError, baselines.MethodNotAvailableError) as exc:
+    except (
+        UnknownNameError,
+        MissingDependencyError,
+        MissingWeightsError,
+        baselines.MethodNotAvailableError,
+    ) as exc:
         _unusable(str(exc))
     except (ValueError, TypeError) as exc:  # adapters name themselves in their messages
         _unusable(str(exc))
@@ -53,7 +58,9 @@ def _create(name: str, device: str, params: dict, tile: int | None):
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A method setting (repeatable).")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:1, ...")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of stochastic methods.")
-@click.option("--tile", type=click.IntRange(min=1), default=None, help="The method's tile size (its `tile` setting).")
+@click.option(
+    "--tile", type=click.IntRange(min=1), default=None, help="The method's tile size (its `tile` setting)."
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar (CI logs).")
 def command(method_name, inputs, out_dir, params, device, seed, tile, no_progress) -> None:  # fmt: skip
     """Run METHOD on INPUT images (files or folders); finished images are skipped on a rerun.

@@ -32,7 +32,9 @@ class CustomFolderDataset(Dataset):
     """Images from any folder(s): ``lq`` (required content), ``hq`` (optional), ``scale``, ``unpaired``."""
 
     name = "folder"
-    layout = "LQ/<stem>.<ext> [and HQ/<stem>.<ext>, HQ = scale x LQ]; lq/hq are params (default ROOT/lq, ROOT/hq)"
+    layout = (
+        "LQ/<stem>.<ext> [and HQ/<stem>.<ext>, HQ = scale x LQ]; lq/hq are params (default ROOT/lq, ROOT/hq)"
+    )
     source = "your own images"
 
     def __init__(self, root: str | Path = ".", **params: Any) -> None:
@@ -62,7 +64,9 @@ class CustomFolderDataset(Dataset):
         out: dict[str, Path] = {}
         for p in list_images(folder):
             if p.stem in out:
-                raise ValueError(f"{what} files {out[p.stem].name} and {p.name} in {folder} share the stem {p.stem!r}")
+                raise ValueError(
+                    f"{what} files {out[p.stem].name} and {p.name} in {folder} share the stem {p.stem!r}"
+                )
             out[p.stem] = p
         return out
 
@@ -90,12 +94,16 @@ class CustomFolderDataset(Dataset):
         lines = self._unpaired_lines(lq, hq)
         if lines:
             if self.unpaired == "error":
-                shown = "\n  ".join(lines[:5]) + (f"\n  ... and {len(lines) - 5} more" if len(lines) > 5 else "")
+                shown = "\n  ".join(lines[:5]) + (
+                    f"\n  ... and {len(lines) - 5} more" if len(lines) > 5 else ""
+                )
                 raise FileNotFoundError(
                     f"folder dataset: {len(lines)} files without a partner: {lines[0]}\n  {shown}\n"
                     'pairs are matched by file stem; fix the folders or set unpaired = "skip" to use only full pairs'
                 )
-            logger.warning("folder dataset: skipping %d files without a partner, e.g. %s", len(lines), lines[0])
+            logger.warning(
+                "folder dataset: skipping %d files without a partner, e.g. %s", len(lines), lines[0]
+            )
         return [Item(s, lq[s], hq[s]) for s in sorted(lq.keys() & hq.keys())]
 
     def load_lq(self, item: Item):

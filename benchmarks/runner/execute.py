@@ -57,7 +57,8 @@ def _make_outputs(
                 continue
             if method is None:
                 method = baselines.create_method(job.method.name, device=device, **job.method.params)
-            out = method.process_item(lq, job.seed if method.stochastic else None, names=(item.id, item.lq.stem))
+            seed = job.seed if method.stochastic else None
+            out = method.process_item(lq, seed, names=(item.id, item.lq.stem))
             cache.put(item.id, digest, out)
             summary.made += 1
             if store is not None:
@@ -182,7 +183,8 @@ def run_preset(
             _make_outputs(job, plan, dist, device, progress, summary, store)
             dist.barrier()
             if dist.main:
-                failed = {i for m, d, i, _ in summary.failures if (m, d) == (job.method.name, job.dataset.name)}
+                key = (job.method.name, job.dataset.name)
+                failed = {i for m, d, i, _ in summary.failures if (m, d) == key}
                 _score(job, plan, device, progress, store, run_id, failed)
         if dist.main:
             for job in plan.jobs:

@@ -61,7 +61,10 @@ def test_release_layout_is_what_the_artifact_lists(ldm_dir):
 
     assert create_method("ldm").missing_weights() == []
     assert hub.resolve("ldm-sr-4x") == ldm_dir
-    assert sorted(p.name for p in (ldm_dir / "unet").iterdir()) == ["config.json", "diffusion_pytorch_model.bin"]
+    assert sorted(p.name for p in (ldm_dir / "unet").iterdir()) == [
+        "config.json",
+        "diffusion_pytorch_model.bin",
+    ]
 
 
 def test_equals_the_model_card_call(ldm_dir, photo):

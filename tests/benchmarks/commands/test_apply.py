@@ -77,7 +77,9 @@ def test_other_params_and_seeds_never_overwrite(isolated_caches, inputs, tmp_pat
     assert sorted((o["prompt"], o["tile"], o["tile_overlap"]) for o in options) == [
         ("", 16, 4), ("", 128, 32), ("a white cat", 128, 32)]  # fmt: skip
     again = tmp_path / "again"
-    assert main(["apply", "sd-upscaler", img, "--out", str(again), "--no-progress", "--param", "steps=1"]) == 0
+    assert (
+        main(["apply", "sd-upscaler", img, "--out", str(again), "--no-progress", "--param", "steps=1"]) == 0
+    )
     assert (_one(again, "sd-upscaler-*") / "seed0" / "astro.png").read_bytes() == a  # same seed, same bytes
 
 
@@ -139,6 +141,20 @@ def test_ldm_through_apply(isolated_caches, inputs, tmp_path, capsys):
 
     save_tiny_ldm_sr(isolated_caches / "pasd-home" / "weights" / "ldm-sr-4x")
     out = tmp_path / "out"
-    assert main(["apply", "ldm", str(inputs / "cat.jpg"), "--out", str(out), "--param", "steps=1", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "apply",
+                "ldm",
+                str(inputs / "cat.jpg"),
+                "--out",
+                str(out),
+                "--param",
+                "steps=1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert "OpenImages LDM: wrote 1" in capsys.readouterr().out
     assert Image.open(_one(out, "ldm-*") / "seed0" / "cat.png").size == (80, 64)
