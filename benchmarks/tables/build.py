@@ -14,7 +14,13 @@ import pandas as pd
 
 from benchmarks.tables.grid import EMPTY, Cell, Grid, Row, delta_cell, result_cell
 from benchmarks.tables.layouts import ABLATION_FLAGS, ABLATION_HEADERS, get_layout, ordered, select_rows
-from benchmarks.tables.names import dataset_label, is_random_weights, method_label, metric_display
+from benchmarks.tables.names import (
+    METHOD_NOTES,
+    dataset_label,
+    is_random_weights,
+    method_label,
+    metric_display,
+)
 from benchmarks.tables.ranking import rank_marks
 
 Key = tuple[str, str, str]  # (dataset, method, metric)
@@ -166,6 +172,7 @@ def _notes(table: int, methods: list[str], ci: bool, paper: bool) -> list[str]:
                 "The paper's Table 3 FID of PASD (7.2620) equals its Table 1 RealSR CLIP-FID of PASD; "
                 "that column may be CLIP-FID."
             )
+    notes += [METHOD_NOTES[m] for m in methods if m in METHOD_NOTES]
     for m in methods:
         if is_random_weights(m):
             notes.append(

@@ -69,6 +69,18 @@ METHODS: dict[str, str] = {
     "pasd-abl-d": "(d)",
 }
 
+#: method key -> footnote printed under every table the method appears in (what its row really is)
+METHOD_NOTES: dict[str, str] = {
+    "ldm": (
+        "LDM: the public OpenImages LDM x4 (CompVis/ldm-super-resolution-4x-openimages; 100 DDIM steps, eta 1). "
+        "The paper does not name its LDM weights; StableSR's fine-tuned LDM is not published."
+    ),
+    "sd-upscaler": (
+        "SD Upscaler: stabilityai/stable-diffusion-x4-upscaler with diffusers' defaults (75 steps, guidance 9, "
+        "noise level 20, empty prompt); inputs above 128 px run in overlapping 128-px latent tiles."
+    ),
+}
+
 DATASETS: dict[str, str] = {
     "div2k-val": "DIV2K valid",
     "realsr": "RealSR",
