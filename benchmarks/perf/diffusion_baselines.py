@@ -34,7 +34,10 @@ import time
 from pathlib import Path
 
 #: case -> (LQ side, methods)
-CASES: dict[str, tuple[int, tuple[str, ...]]] = {"x4": (128, ("ldm", "sd-upscaler")), "tiled": (256, ("sd-upscaler",))}
+CASES: dict[str, tuple[int, tuple[str, ...]]] = {
+    "x4": (128, ("ldm", "sd-upscaler")),
+    "tiled": (256, ("sd-upscaler",)),
+}
 #: the official step counts (model card / pipeline defaults)
 OFFICIAL_STEPS = {"ldm": 100, "sd-upscaler": 75}
 ARTIFACTS = {"ldm": "ldm-sr-4x", "sd-upscaler": "sd-x4-upscaler"}
@@ -62,7 +65,8 @@ def _peer(method: str, root: Path, device: str, steps: int):
         def run(img, seed):
             torch.manual_seed(seed)  # DDIM's eta noise comes from the global generator
             gen = torch.Generator("cpu").manual_seed(seed)
-            return np.asarray(pipe(Image.fromarray(img), num_inference_steps=steps, eta=1, generator=gen).images[0])
+            out = pipe(Image.fromarray(img), num_inference_steps=steps, eta=1, generator=gen)
+            return np.asarray(out.images[0])
     else:
         from diffusers import StableDiffusionUpscalePipeline
 
@@ -70,9 +74,8 @@ def _peer(method: str, root: Path, device: str, steps: int):
 
         def run(img, seed):
             gen = torch.Generator("cpu").manual_seed(seed)
-            return np.asarray(
-                pipe(prompt="", image=Image.fromarray(img), num_inference_steps=steps, generator=gen).images[0]
-            )
+            out = pipe(prompt="", image=Image.fromarray(img), num_inference_steps=steps, generator=gen)
+            return np.asarray(out.images[0])
 
     pipe.set_progress_bar_config(disable=True)
     return run
@@ -107,7 +110,11 @@ def _child(args: argparse.Namespace) -> None:
         if cuda:
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
-    peak = torch.cuda.max_memory_allocated() if cuda else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = (
+        torch.cuda.max_memory_allocated()
+        if cuda
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    )
     np_path = Path(args.out_file)
     np_path.write_bytes(out.tobytes())
     print(json.dumps({"seconds": min(times), "peak_mib": peak / 2**20, "shape": list(out.shape),
