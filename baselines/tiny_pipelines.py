@@ -144,7 +144,7 @@ def save_tiny_sd_upscaler(out_dir: str | Path, seed: int = 0) -> Path:
 
     def write(tmp: Path) -> None:
         pipe.save_pretrained(tmp)
-        _tokenizer_release_layout(tmp / "tokenizer")
+        write_tokenizer_release_layout(tmp / "tokenizer")
         # the release's model_index.json has no safety checker, watermarker or feature extractor
         index = pipe.load_config(str(tmp))
         for key in ("safety_checker", "watermarker", "feature_extractor"):
@@ -154,7 +154,7 @@ def save_tiny_sd_upscaler(out_dir: str | Path, seed: int = 0) -> Path:
     return _staged(Path(out_dir), write)
 
 
-def _tokenizer_release_layout(folder: Path) -> None:
+def write_tokenizer_release_layout(folder: Path) -> None:
     """Rewrite a saved ``CLIPTokenizer`` as the release ships it: ``vocab.json`` + ``merges.txt``.
 
     transformers 5 saves a single ``tokenizer.json``; the released folder has no such file, so
