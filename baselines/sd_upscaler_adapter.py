@@ -8,7 +8,8 @@ empty negative prompt, the low-res image noised to ``noise_level`` 20 by the rep
 ``low_res_scheduler``, eta 0, VAE decoding in fp32 (the pipeline upcasts an fp16 VAE because
 fp16 overflows; we load the VAE in fp32 outright, which is what the upcast computes), output
 ``round(clamp(x / 2 + 0.5, 0, 1) * 255)``. The prompt is a param (default empty: benchmark images
-have no caption). Inputs larger than one 128-px tile are denoised with latent tiling and decoded
+have no caption); with the prompt equal to the negative prompt, as by default, the guided and
+unguided predictions coincide and the guidance scale has no effect (the pipeline still runs both). Inputs larger than one 128-px tile are denoised with latent tiling and decoded
 with a tiled VAE (:mod:`baselines.latent_tiling`; diffusers issue #1434). Inputs are reflect-padded
 to the UNet's size multiple and the output cropped back (:mod:`baselines.diffusion_io`).
 """

@@ -76,6 +76,7 @@ def test_equals_the_pipeline_defaults(up_dir):
     ours = create_method("sd-upscaler", steps=STEPS)(img, seed=5)
     assert ours.shape == (96, 96, 3) and ours.dtype == np.uint8
     np.testing.assert_array_equal(ours, _official(up_dir, img, 5))  # its defaults: cfg 9, noise 20
+    # with prompt == negative prompt ("") guidance cancels out; a prompt makes the guidance scale count
     prompted = create_method("sd-upscaler", steps=STEPS, prompt="a cat", noise_level=50)(img, seed=5)
     np.testing.assert_array_equal(prompted, _official(up_dir, img, 5, prompt="a cat", noise_level=50))
 
