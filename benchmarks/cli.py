@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "results": ("benchmarks.commands.results", "List runs; show a run's config and metrics."),
     "tables": ("benchmarks.commands.tables", "Tables 1-3 in the paper's layout; CIs; vs paper."),
     "report": ("benchmarks.commands.report", "Static HTML report: tables, charts, grids."),
+    "style-exemplars": (
+        "benchmarks.commands.exemplars",
+        "Seeded, hashed exemplar set from a personalized model (Table 2 FID reference).",
+    ),
 }
 
 
