@@ -40,21 +40,15 @@ def fit_size(width: int, height: int, resolution: int = RESOLUTION) -> tuple[int
 def fit_image(image: np.ndarray, resolution: int = RESOLUTION):
     """The input as ``edit_cli.py`` prepares it: ``ImageOps.fit`` (centre crop to the aspect) to :func:`fit_size`, Lanczos.
 
+    The short side is always at least 64 px (it is rounded up to a multiple of 64).
+
     Returns:
         A PIL RGB image.
-
-    Raises:
-        ValueError: an input so small that a side would be 0.
     """
     from PIL import Image, ImageOps
 
     pil = Image.fromarray(image)
-    size = fit_size(pil.width, pil.height, resolution)
-    if min(size) < 64:
-        raise ValueError(
-            f"{pil.width}x{pil.height} at resolution {resolution} gives {size}; each side needs >= 64 px"
-        )
-    return ImageOps.fit(pil, size, method=Image.Resampling.LANCZOS)
+    return ImageOps.fit(pil, fit_size(pil.width, pil.height, resolution), method=Image.Resampling.LANCZOS)
 
 
 def to_uint8(images: np.ndarray, rounding: Literal["round", "truncate"]) -> np.ndarray:
