@@ -67,9 +67,8 @@ def apply_overrides(
         elif key.startswith("reference."):
             sub = key.split(".", 1)[1]
             reference = dict(reference or {})
-            if sub in REFERENCE_KINDS:  # switching kinds replaces the set, not merges two
-                for other in REFERENCE_KINDS:
-                    reference.pop(other, None)
+            if sub in REFERENCE_KINDS and sub not in reference:  # another kind of set: start afresh
+                reference = {}
             reference[sub] = parse_value(value)
         else:
             shared[key] = parse_value(value)
