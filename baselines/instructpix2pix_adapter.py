@@ -8,8 +8,10 @@ returns the fitted input, as ``edit_cli.py`` does. The sampler's noise draws are
 not k-diffusion's, so a seed does not give ``edit_cli.py``'s exact pixels.
 
 Its UNet has 8 input channels, so the personalized model is merged in by add-difference
-(:func:`baselines.ip2p_merge.add_difference`: ip2p + multiplier * (style - sd15)); the text
-encoder stays InstructPix2Pix's and a single-file style model's VAE replaces the VAE.
+(:func:`baselines.ip2p_merge.add_difference`: ip2p + multiplier * (style - sd15)). A full
+single-file style model's VAE and text encoder replace InstructPix2Pix's, as for the other
+methods. (Replacing equals adding the text encoder's difference only if InstructPix2Pix kept
+SD1.5's text encoder frozen; we did not verify that against the released weights.)
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ class InstructPix2PixMethod(DiffusersStylizer):
         from diffusers import StableDiffusionInstructPix2PixPipeline, UNet2DConditionModel
 
         from baselines.ip2p_merge import add_difference
-        from baselines.style_model import load_ldm_vae, load_unet_weights, resolve_style_model
+        from baselines.style_model import (
+            load_ldm_text_encoder,
+            load_ldm_vae,
+            load_unet_weights,
+            resolve_style_model,
+        )
         from pasd import hub
         from pasd.pipeline.personalize import load_base_unet_state
 
@@ -58,6 +65,7 @@ class InstructPix2PixMethod(DiffusersStylizer):
         load_unet_weights(pipe.unet, merged, source=style_path)
         if ldm_checkpoint is not None:
             load_ldm_vae(pipe.vae, ldm_checkpoint)
+            load_ldm_text_encoder(pipe.text_encoder, ldm_checkpoint, source=style_path)
         return pipe
 
     def _process(self, image: np.ndarray, seed: int | None) -> np.ndarray:

@@ -4,9 +4,10 @@ One value names it for the whole protocol (``[shared] style_model`` in ``table2.
 ``pasd-bench run table2 --set style_model=PATH``): a :mod:`pasd.hub` artifact name such as
 ``toonyou``, a single-file SD1.5 checkpoint (``.safetensors``/``.ckpt``, original key names, as
 Civitai serves them) or a diffusers folder. It is loaded by the same code ``pasd-stylize`` uses,
-:func:`pasd.pipeline.personalize.load_base_unet_state`: the UNet is replaced, and a single
-file's VAE too (as PASD's official loader does); the text encoder stays SD1.5's, so every
-method, PASD included, sees the same personalized weights.
+:func:`pasd.pipeline.personalize.load_base_unet_state`: the UNet is replaced and, when the file
+is a full single-file checkpoint (it has VAE weights), its VAE and CLIP text encoder replace
+SD1.5's too, as PASD's official ``load_dreambooth_lora`` does; so every method, PASD included,
+runs on the same personalized weights.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def apply_style_model(pipe, spec: str | Path) -> None:
     load_unet_weights(pipe.unet, unet_sd, source=path)
     if ldm_checkpoint is not None:
         load_ldm_vae(pipe.vae, ldm_checkpoint)
+        load_ldm_text_encoder(pipe.text_encoder, ldm_checkpoint, source=path)
     logger.info("base model of %s replaced by %s", type(pipe).__name__, path)
 
 
@@ -109,3 +111,22 @@ def load_ldm_vae(vae, ldm_checkpoint: dict) -> None:
     dtype = next(vae.parameters()).dtype
     converted = convert_ldm_vae_checkpoint(ldm_checkpoint, dict(vae.config))
     vae.load_state_dict({k: v.to(dtype) for k, v in converted.items()})
+
+
+def load_ldm_text_encoder(text_encoder, ldm_checkpoint: dict, source: Any = "") -> bool:
+    """Load a single file's CLIP text encoder (``cond_stage_model.transformer.*``); False when it has none.
+
+    Converted with diffusers' ``convert_ldm_clip_checkpoint``; ``position_ids`` buffers that
+    older checkpoints carry and current transformers no longer registers are dropped.
+    """
+    from diffusers.loaders.single_file_utils import convert_ldm_clip_checkpoint
+
+    state = convert_ldm_clip_checkpoint(ldm_checkpoint)
+    if not state:
+        logger.info("%s has no CLIP text encoder weights; text encoder kept", source)
+        return False
+    expected = set(text_encoder.state_dict())
+    dtype = next(text_encoder.parameters()).dtype
+    state = {k: v.to(dtype) for k, v in state.items() if k in expected or not k.endswith("position_ids")}
+    text_encoder.load_state_dict(state, strict=True)
+    return True

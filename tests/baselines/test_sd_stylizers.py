@@ -190,3 +190,20 @@ def test_style_model_problems_are_clear(isolated_caches):
     assert (ip["steps"], ip["cfg"], ip["image_cfg"]) == (100, 7.5, 1.5)  # edit_cli.py defaults
     with pytest.raises(ValueError, match="unknown params"):
         create_method("sd-img2img", style_model="toonyou", strenght=0.5)
+
+
+def test_full_single_file_replaces_vae_and_text_encoder(home):
+    """A single file with VAE keys (a full checkpoint) also brings its VAE and CLIP text encoder."""
+    from diffusers import StableDiffusionImg2ImgPipeline
+
+    from baselines.style_model import load_ldm_text_encoder
+    from pasd.tiny import build_tiny_text_encoder
+
+    pipe = StableDiffusionImg2ImgPipeline.from_pretrained(str(home / "weights" / "sd15"), safety_checker=None)
+    other = build_tiny_text_encoder(seed=9).state_dict()
+    ckpt = {f"cond_stage_model.transformer.{k}": v for k, v in other.items()}
+    ckpt["cond_stage_model.transformer.text_model.embeddings.position_ids"] = torch.arange(77)[None]
+    assert load_ldm_text_encoder(pipe.text_encoder, ckpt)
+    got = pipe.text_encoder.state_dict()
+    assert all(torch.equal(got[k], v) for k, v in other.items())
+    assert not load_ldm_text_encoder(pipe.text_encoder, {"model.diffusion_model.x": torch.zeros(1)})

@@ -95,6 +95,8 @@ def write_preset(
     for name, params in methods:
         lines += ["[[methods]]", f'name = "{name}"']
         if params:
-            lines.append("params = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in params.items()) + " }")
+            lines.append(
+                "params = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in params.items()) + " }"
+            )
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -14,7 +14,15 @@ from benchmarks.runner.plan import build_plan, format_plan
 from benchmarks.runner.preset import load_preset
 from tests.benchmarks.runner import table2_toy
 
-TABLE2_METHODS = ("cartoongan", "animegan", "dct-net", "instructpix2pix", "sd-img2img", "controlnet", "pasd-stylize")
+TABLE2_METHODS = (
+    "cartoongan",
+    "animegan",
+    "dct-net",
+    "instructpix2pix",
+    "sd-img2img",
+    "controlnet",
+    "pasd-stylize",
+)
 DIFFUSION = ("instructpix2pix", "sd-img2img", "controlnet", "pasd-stylize")
 
 
@@ -71,11 +79,14 @@ def test_set_parses_values_and_rejects_what_no_method_takes(tmp_path):
         load_preset("table2", overrides=["styel_model=x"])
     with pytest.raises(ValueError, match="KEY=VALUE"):
         load_preset("table2", overrides=["style_model"])
-    assert load_preset("table2", overrides=["reference.folder=/x", "reference.generated=toonyou"]).reference[
-        "generated"
-    ] == "toonyou"  # the later kind wins, whole
+    assert (
+        load_preset("table2", overrides=["reference.folder=/x", "reference.generated=toonyou"]).reference[
+            "generated"
+        ]
+        == "toonyou"
+    )  # the later kind wins, whole
     both = tmp_path / "both.toml"
-    text = (load_preset("table2").source and open(load_preset("table2").source).read())
+    text = load_preset("table2").source and open(load_preset("table2").source).read()
     both.write_text(text.replace('generated = "toonyou"', 'generated = "toonyou"\nfolder = "/x"'))
     with pytest.raises(ValueError, match="exactly one of"):
         load_preset(both)
@@ -84,7 +95,9 @@ def test_set_parses_values_and_rejects_what_no_method_takes(tmp_path):
 
 
 def test_run_cli_set_and_plan_only(isolated_caches, tmp_path):
-    res = CliRunner().invoke(cli, ["run", "table2", "--plan-only", "--set", "style_model=/nowhere/t.safetensors"])
+    res = CliRunner().invoke(
+        cli, ["run", "table2", "--plan-only", "--set", "style_model=/nowhere/t.safetensors"]
+    )
     assert res.exit_code == 0, res.output
     assert "neither a pasd.hub" in res.output and "not-available" in res.output
     res = CliRunner().invoke(cli, ["run", "table2", "--plan-only", "--set", "bogus=1"])
@@ -192,7 +205,9 @@ def test_style_exemplars_make_a_seeded_hashed_reference(t2_env):
     folder = exemplar_dir(load_preset(p).reference)  # under $PASD_BENCH_HOME/references
     manifest = json.loads((folder / "manifest.json").read_text())
     assert sorted(manifest["files"]) == ["00000.png", "00001.png"] and manifest["settings"]["seed"] == 5
-    again = runner.invoke(cli, ["style-exemplars", "--preset", str(p), "--no-progress", "--out", str(tmp / "again")])
+    again = runner.invoke(
+        cli, ["style-exemplars", "--preset", str(p), "--no-progress", "--out", str(tmp / "again")]
+    )
     assert again.exit_code == 0, again.output
     assert json.loads((tmp / "again" / "manifest.json").read_text())["digest"] == manifest["digest"]  # seeded
     run_preset(load_preset(p), tmp / "out", progress=False)
