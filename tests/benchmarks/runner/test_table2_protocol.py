@@ -107,15 +107,15 @@ def test_run_cli_set_and_plan_only(isolated_caches, tmp_path):
 @pytest.fixture(scope="module")
 def t2_home(tmp_path_factory):
     """Released-format GAN weights, tiny diffusion artifacts, random metric weights (built once)."""
-    from baselines.archs import CartoonGANGenerator
+    from baselines.archs import AnimeGANv2Generator, CartoonGANGenerator
     from benchmarks.metrics.random_weights import build_weights
     from tests.baselines import tiny_diffusion
     from tests.baselines.gan_weights import save_released
 
     home = tmp_path_factory.mktemp("t2-home")
     save_released(CartoonGANGenerator(), home / "weights" / "cartoongan-hayao" / "Hayao_net_G_float.pth")
-    tiny_diffusion.write_sd15(home / "weights")
-    tiny_diffusion.write_toonyou(home / "weights")
+    save_released(AnimeGANv2Generator(), home / "weights" / "animeganv2-paprika" / "paprika.pt")
+    tiny_diffusion.write_all(home / "weights")
     build_weights(home, table2_toy.METRIC_ARTIFACTS)
     table2_toy.write_combined_table(home / "artifacts.toml")
     return home
@@ -131,6 +131,12 @@ def t2_env(isolated_caches, t2_home, monkeypatch):
 
 
 METHODS = [("cartoongan", {"load_size": 64}), ("sd-img2img", {"steps": 2, "resolution": 64})]
+#: every Table 2 method that runs without the [dctnet] extra
+ALL_METHODS = METHODS + [
+    ("animegan", {}),
+    ("controlnet", {"steps": 2, "resolution": 64, "control": "canny"}),
+    ("instructpix2pix", {"steps": 2, "resolution": 64}),
+]
 
 
 def _cells(out):
@@ -164,14 +170,19 @@ def test_table2_with_a_reference_folder(t2_env):
     tmp, data = t2_env
     ref = table2_toy.make_photos(tmp / "ref", names=("r0.png", "r1.png", "r2.png"), size=(40, 40),
                                  photos=("astronaut", "rocket", "coffee"))  # fmt: skip
-    preset = load_preset(table2_toy.write_preset(tmp / "p.toml", data, f'{{ folder = "{ref}" }}', METHODS))
-    run_preset(preset, tmp / "out", progress=False)
+    preset = load_preset(
+        table2_toy.write_preset(tmp / "p.toml", data, f'{{ folder = "{ref}" }}', ALL_METHODS)
+    )
+    summary = run_preset(preset, tmp / "out", progress=False)
+    assert summary.made == 2 * len(ALL_METHODS) and not summary.failures
+    again = run_preset(preset, tmp / "out", progress=False)  # cached per method, params, input and seed
+    assert again.made == 0 and again.reused == 2 * len(ALL_METHODS)
     cells = _cells(tmp / "out")
     from benchmarks.metrics.frechet import frechet_distance_from_features
     from benchmarks.metrics.registry import create_metric
     from benchmarks.runner.output_cache import OutputCache  # noqa: F401  (layout documented there)
 
-    for method, _ in METHODS:
+    for method, _ in ALL_METHODS:
         for metric in ("fid", "clipfid"):
             status, value, note = cells[(method, metric)]
             assert status == "ok" and np.isfinite(value), (method, metric, note)
@@ -189,6 +200,11 @@ def test_table2_with_a_reference_folder(t2_env):
         assert store.run(store.latest_run_id())["config"]["reference"] == {"folder": str(ref)}
     res = CliRunner().invoke(cli, ["tables", "--results", str(tmp / "out"), "--table", "2"])
     assert f"FID/CLIP-FID reference set: folder {ref}." in res.output
+    assert "ControlNet control type: canny" in res.output
+    assert (
+        "AnimeGAN (released weights): AnimeGANv2 PyTorch-port weights (the paper cites AnimeGAN v1)"
+        in res.output
+    )
 
 
 def test_style_exemplars_make_a_seeded_hashed_reference(t2_env):
