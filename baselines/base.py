@@ -43,6 +43,8 @@ class Method(abc.ABC):
             figure labels them so no one mistakes their numbers for results.
         version: the adapter's version; bump it when a change to the adapter changes its outputs
             (it is part of the output-cache key, so stale outputs are never reused).
+        shared_params: params a preset sets once for every method that takes them (its
+            ``[shared]`` table, ``pasd-bench run --set KEY=VALUE``), e.g. ``style_model``.
 
     Attributes:
         options: every effective setting of this instance (the method's defaults merged with the
@@ -57,6 +59,7 @@ class Method(abc.ABC):
     weights: ClassVar[tuple[str, ...]] = ()
     random_weights: ClassVar[bool] = False
     version: ClassVar[str] = "1"
+    shared_params: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
         self.device = device

@@ -67,7 +67,7 @@ class _PASDMethod(Method):
         o = self.options
         base, pasd_dir = self._model_dirs()
         self.pipe = load_pipeline(
-            base, pasd_dir, device=self.device, dtype=o["dtype"], style_model=o["style_model"],
+            base, pasd_dir, device=self.device, dtype=o["dtype"], style_model=self._style_model_path(),
             style_alpha=o["style_alpha"], lora=o["lora"], lora_multiplier=o["lora_multiplier"],
         )  # fmt: skip
         self.pipe.set_progress_bar_config(disable=True)
@@ -75,6 +75,9 @@ class _PASDMethod(Method):
         if o["prompt_source"] in _SOURCE_WEIGHTS:
             kwargs["device"] = self.device
         self.prompt_source = create_prompt_source(o["prompt_source"], **kwargs).ensure_loaded()
+
+    def _style_model_path(self):
+        return self.options["style_model"]
 
     def prompt_for(self, image: np.ndarray) -> str:
         """The positive prompt for one LQ image (high-level text + user prompt + added words)."""
@@ -172,22 +175,28 @@ class PASDAblationD(_PASDMethod):
 class PASDStylizeMethod(_PASDMethod):
     """Personalized stylization (Table 2): the released PASD over a personalized base model, scale 1.
 
-    Params: ``style_model=PATH`` (diffusers folder or single-file ``.safetensors``, e.g. ToonYou),
-    optional ``style_alpha``, ``lora``, ``lora_multiplier``.
+    Params: ``style_model`` (a :mod:`pasd.hub` artifact such as ``toonyou``, a diffusers folder or
+    a single-file ``.safetensors``; see :mod:`baselines.style_model`), optional ``style_alpha``,
+    ``lora``, ``lora_multiplier``. A preset sets ``style_model`` once for every Table 2 method.
     """
 
     name = "pasd-stylize"
     task = "stylization"
     scale = 1
     weights = ("sd15", "pasd")
+    shared_params = ("style_model",)
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
-        if not params.get("style_model"):
-            raise MethodNotAvailableError(
-                "pasd-stylize needs a personalized base model: set the param style_model=PATH "
-                "(a diffusers folder or a single-file SD1.5 .safetensors such as ToonYou)"
-            )
+        from baselines.style_model import check_style_model
+
+        style = check_style_model(self.name, params.get("style_model"))
         super().__init__(device=device, **params)
+        self.weights = tuple(dict.fromkeys(self.weights + style))
+
+    def _style_model_path(self):
+        from baselines.style_model import resolve_style_model
+
+        return resolve_style_model(self.options["style_model"])
 
 
 @METHODS.register("pasd-tiny")

@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tables": ("benchmarks.commands.tables", "Tables 1-3 in the paper's layout; CIs; vs paper."),
     "report": ("benchmarks.commands.report", "Static HTML report: tables, charts, grids."),
     "apply": ("benchmarks.commands.apply", "Run any registered method on images/folders (cached)."),
+    "style-exemplars": (
+        "benchmarks.commands.exemplars",
+        "Seeded, hashed exemplar set from a personalized model (Table 2 FID reference).",
+    ),
 }
 
 

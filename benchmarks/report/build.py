@@ -17,7 +17,7 @@ from typing import Any
 from benchmarks.report.figures import bar_figures, distribution_figures, extra_grid_figures, grid_figures
 from benchmarks.results import ResultsStore
 from benchmarks.tables.build import build_table
-from benchmarks.tables.names import is_random_weights, method_label
+from benchmarks.tables.names import is_random_weights, method_caveat, method_label
 from benchmarks.tables.paper import load_paper_table
 from benchmarks.tables.render import render, to_html
 from pasd.utils.io import atomic_write_text
@@ -109,6 +109,7 @@ def build_report(
         figures=figures,
         failures=failures.to_dict("records"),
         flagged=[method_label(m) for m in methods if is_random_weights(m)],
+        caveats=[f"{method_label(m)}: {method_caveat(m)}" for m in methods if method_caveat(m)],
         db_link=os.path.relpath(db_path, out).replace(os.sep, "/"),
     )
     index = out / "index.html"

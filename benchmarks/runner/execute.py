@@ -117,12 +117,18 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
     metrics = list(plan.preset.metrics)
     if not has_gt:
         from benchmarks.metrics.configs import get_spec
+        from benchmarks.runner.reference import score_against_reference
 
-        no_ref = [m for m in metrics if get_spec(m).mode != "NR"]
-        for m in no_ref:
+        paired = [m for m in metrics if get_spec(m).mode == "FR"]
+        for m in paired:
             store.put_set_level(run_id, job.method.name, job.dataset.name, m, None, status="not-available",
-                                note="dataset has no reference set for this metric")  # fmt: skip
-        metrics = [m for m in metrics if m not in no_ref]
+                                note="dataset has no ground truth for this metric")  # fmt: skip
+        # FID/CLIP-FID compare with the preset's reference set (or say there is none)
+        sets = [m for m in metrics if get_spec(m).mode == "set"]
+        if sets:
+            score_against_reference(run_id, store, job.method.name, job.dataset.name, view / "pred", sets,
+                                    plan.preset.reference, device, plan.out_dir / "feature-cache")  # fmt: skip
+        metrics = [m for m in metrics if m not in paired and m not in sets]
         if not metrics:
             return
     opts = EngineOptions(device=device, skip_missing=True, cache_dir=str(plan.out_dir / "feature-cache"))

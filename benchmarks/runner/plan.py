@@ -98,6 +98,7 @@ def format_plan(plan: Plan) -> str:
     from io import StringIO
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"plan: {plan.preset.name} -> {plan.out_dir}")
@@ -113,7 +114,7 @@ def format_plan(plan: Plan) -> str:
             f"[{style}]{j.state}[/{style}]",
             str(j.n_items),
             str(j.n_cached),
-            j.reason,
+            escape(j.reason),  # reasons hold pip extras like "pasd-bench[dctnet]", not rich markup
         )
     buf = StringIO()
     console = Console(file=buf, width=140)
@@ -124,4 +125,24 @@ def format_plan(plan: Plan) -> str:
         console.print(
             f"  {metric}: weights missing ({', '.join(arts)}) -> reported as 'weights-missing', not scored"
         )
+    for line in _protocol_lines(plan.preset):
+        console.print(line, highlight=False)
     return buf.getvalue()
+
+
+def _protocol_lines(preset: Preset) -> list[str]:
+    """The preset's shared params and reference set (and whether the reference is on disk)."""
+    from benchmarks.metrics.configs import get_spec
+    from benchmarks.runner.protocol import describe_reference
+    from benchmarks.runner.reference import locate_reference
+
+    lines = [f"shared: {k}={v}" for k, v in preset.shared.items()]
+    if preset.reference is not None or (
+        preset.task == "stylization" and any(get_spec(m).mode == "set" for m in preset.metrics)
+    ):
+        _, why = locate_reference(preset.reference)
+        state = "" if why is None or preset.reference is None else f" -- not usable: {why}"
+        lines.append(
+            f"reference set (FID/CLIP-FID where there is no ground truth): {describe_reference(preset.reference)}{state}"
+        )
+    return lines

@@ -35,6 +35,10 @@ class Preset:
     metrics: tuple[str, ...]
     seeds: tuple[int, ...] = (0,)
     source: str = ""
+    #: params set once for every method that takes them (``[shared]``; ``run --set KEY=VALUE``)
+    shared: dict[str, Any] = field(default_factory=dict)
+    #: the FID/CLIP-FID reference set for sets without ground truth (see benchmarks.runner.protocol)
+    reference: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The resolved config, as stored with every run."""
@@ -47,6 +51,8 @@ class Preset:
             "metrics": list(self.metrics),
             "seeds": list(self.seeds),
             "source": self.source,
+            "shared": dict(self.shared),
+            "reference": dict(self.reference) if self.reference is not None else None,
         }
 
 
@@ -54,8 +60,14 @@ def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
 
 
-def load_preset(name_or_path: str | Path, data_root: str | Path | None = None) -> Preset:
+def load_preset(
+    name_or_path: str | Path, data_root: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+) -> Preset:
     """Load a shipped preset by name or a TOML file by path; ``{data}`` in roots becomes ``data_root``.
+
+    Args:
+        overrides: ``KEY=VALUE`` settings (``pasd-bench run --set``): a ``[shared]`` param, or
+            ``reference.KEY=VALUE`` (see :mod:`benchmarks.runner.protocol`).
 
     Raises:
         FileNotFoundError: neither a shipped preset nor an existing file.
@@ -91,15 +103,21 @@ def load_preset(name_or_path: str | Path, data_root: str | Path | None = None) -
     for key in ("name", "metrics"):
         if key not in raw:
             raise ValueError(f"preset {path}: missing {key!r}")
+    from benchmarks.runner.protocol import apply_overrides, apply_shared, check_reference
+
+    shared, reference = apply_overrides(dict(raw.get("shared", {})), raw.get("reference"), overrides, path)
+    methods = entries("methods")
     return Preset(
         name=raw["name"],
         description=raw.get("description", ""),
         task=raw.get("task", "real-isr"),
         datasets=entries("datasets"),
-        methods=entries("methods"),
+        methods=apply_shared(methods, shared, path),
         metrics=tuple(raw["metrics"]),
         seeds=tuple(raw.get("seeds", [0])),
         source=str(path),
+        shared=shared,
+        reference=check_reference(reference, data, path),
     )
 
 

@@ -13,11 +13,19 @@ from collections.abc import Sequence
 import pandas as pd
 
 from benchmarks.tables.grid import EMPTY, Cell, Grid, Row, delta_cell, result_cell
-from benchmarks.tables.layouts import ABLATION_FLAGS, ABLATION_HEADERS, get_layout, ordered, select_rows
+from benchmarks.tables.layouts import (
+    ABLATION_FLAGS,
+    ABLATION_HEADERS,
+    get_layout,
+    ordered,
+    select_rows,
+    table_aliases,
+)
 from benchmarks.tables.names import (
     METHOD_NOTES,
     dataset_label,
     is_random_weights,
+    method_caveat,
     method_label,
     metric_display,
 )
@@ -34,6 +42,7 @@ def build_table(
     ci: bool = False,
     datasets: Sequence[str] | None = None,
     caption_suffix: str = "",
+    protocol_notes: Sequence[str] = (),
 ) -> Grid:
     """Lay out ``results`` as the paper's Table ``table``.
 
@@ -46,6 +55,8 @@ def build_table(
         ci: append the bootstrap CI to every number: ``x [lo, hi]``.
         datasets: keep only these datasets (default: every dataset of the table found in either frame).
         caption_suffix: appended to the caption (e.g. which run).
+        protocol_notes: footnotes about how the numbers were made (reference set, style model;
+            :func:`benchmarks.tables.protocol_notes.protocol_notes`), appended to the notes.
 
     Returns:
         A :class:`Grid`; empty (no rows) when nothing belongs to the table.
@@ -54,7 +65,7 @@ def build_table(
         ValueError: ``table`` is not 1, 2 or 3.
     """
     layout = get_layout(table)
-    ours = _index(select_rows(results, table), datasets)
+    ours = _index(table_aliases(select_rows(results, table), table), datasets)
     pap = _index(select_rows(paper, table), datasets) if paper is not None else None
     keys = set(ours) | set(pap or {})
     ds_list = ordered({k[0] for k in keys}, layout.datasets)
@@ -65,7 +76,7 @@ def build_table(
         grid = _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci)
     else:
         grid = _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci)
-    grid.notes = _notes(table, methods, ci, pap is not None)
+    grid.notes = _notes(table, methods, ci, pap is not None) + list(protocol_notes)
     return grid
 
 
@@ -178,4 +189,6 @@ def _notes(table: int, methods: list[str], ci: bool, paper: bool) -> list[str]:
             notes.append(
                 f"{method_label(m)}: tiny random weights; its numbers only test the plumbing, they are not results."
             )
+        elif method_caveat(m):
+            notes.append(f"{method_label(m)}: {method_caveat(m)}.")
     return notes

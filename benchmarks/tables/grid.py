@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from benchmarks.runner.protocol import NO_REFERENCE
 from benchmarks.tables.ranking import Mark
 
 CellKind = Literal["number", "status", "empty", "delta", "text"]
@@ -76,7 +77,10 @@ def result_cell(rec: dict | None, decimals: int, ci: bool) -> Cell:
     status = rec.get("status", "ok")
     if status != "ok":
         note = rec.get("note")
-        return Cell(STATUS_TEXT.get(status, status), "status", title=note if isinstance(note, str) else None)
+        text = STATUS_TEXT.get(status, status)
+        if isinstance(note, str) and note.startswith(NO_REFERENCE):  # FID without a reference set
+            text = NO_REFERENCE
+        return Cell(text, "status", title=note if isinstance(note, str) else None)
     lo, hi = (_num(rec.get("ci_low")), _num(rec.get("ci_high")))
     return number_cell(float(rec["value"]), decimals, lo, hi, ci)
 

@@ -61,7 +61,7 @@ ABLATION_FLAGS: dict[str, tuple[bool, bool, bool]] = {
     "pasd": (True, True, True),
 }
 ABLATION_HEADERS: tuple[str, ...] = ("Degradation Removal", "High-level info", "Negative prompt")
-STYLIZATION_METHODS = frozenset(LAYOUTS[2].methods) - {"pasd"}
+STYLIZATION_METHODS = (frozenset(LAYOUTS[2].methods) - {"pasd"}) | {"pasd-stylize"}
 #: every method of the paper's tables in table order (the order of bars in charts)
 METHOD_ORDER: tuple[str, ...] = tuple(dict.fromkeys(m for lay in LAYOUTS.values() for m in lay.methods))
 
@@ -96,6 +96,18 @@ def select_rows(df: pd.DataFrame, table: int) -> pd.DataFrame:
         abl_sets = set(df.loc[abl, "dataset"])
         keep = abl | ((df["method"] == "pasd") & df["dataset"].isin(abl_sets))
     return df[keep]
+
+
+#: table -> {method key in results: the paper's column key}; Table 2's PASD column is the stylization variant
+ALIASES: dict[int, dict[str, str]] = {2: {"pasd-stylize": "pasd"}}
+
+
+def table_aliases(df: pd.DataFrame, table: int) -> pd.DataFrame:
+    """``df`` with method keys renamed to the paper's column keys of Table ``table`` (a copy when renamed)."""
+    aliases = ALIASES.get(table, {})
+    if df.empty or not aliases or not df["method"].isin(list(aliases)).any():
+        return df
+    return df.assign(method=df["method"].replace(aliases))
 
 
 def ordered(found: Iterable[str], preferred: Sequence[str], *, methods: bool = False) -> list[str]:

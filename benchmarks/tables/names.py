@@ -63,6 +63,7 @@ METHODS: dict[str, str] = {
     "instructpix2pix": "Instruct-Pix2Pix",
     "sd-img2img": "SD image2image",
     "controlnet": "ControlNet",
+    "pasd-stylize": "PASD",
     "pasd-abl-a": "(a)",
     "pasd-abl-b": "(b)",
     "pasd-abl-c": "(c)",
@@ -91,6 +92,15 @@ DATASETS: dict[str, str] = {
 }
 
 RANDOM_WEIGHTS_TAG = "(random weights)"
+#: rows whose numbers are not the paper's setting carry this tag in every table and figure
+RELEASED_WEIGHTS_TAG = "(released weights)"
+_RELEASED = "released weights; the paper retrained these on ToonYou outputs - not comparable"
+#: method -> why its numbers are not comparable with the paper's (footnotes of tables and reports)
+CAVEATS: dict[str, str] = {
+    "cartoongan": f"the authors' {_RELEASED}",
+    "animegan": f"AnimeGANv2 PyTorch-port weights (the paper cites AnimeGAN v1); {_RELEASED}",
+    "dct-net": f"the authors' ModelScope anime model; {_RELEASED}",
+}
 
 
 def metric_display(key: str) -> MetricDisplay:
@@ -126,10 +136,18 @@ def is_random_weights(method: str) -> bool:
 
 
 def method_label(method: str) -> str:
-    """Paper spelling for known methods; tiny ones are flagged: ``"pasd-tiny (random weights)"``."""
+    """Paper spelling for known methods; tiny ones are flagged: ``"pasd-tiny (random weights)"``,
+    released-weight stand-ins too: ``"CartoonGAN (released weights)"``."""
     if is_random_weights(method):
         return f"{method} {RANDOM_WEIGHTS_TAG}"
+    if method in CAVEATS:
+        return f"{METHODS.get(method, method)} {RELEASED_WEIGHTS_TAG}"
     return METHODS.get(method, method)
+
+
+def method_caveat(method: str) -> str | None:
+    """The footnote for a method whose numbers are not comparable with the paper's, else ``None``."""
+    return CAVEATS.get(method)
 
 
 def dataset_label(dataset: str) -> str:

@@ -9,6 +9,7 @@ from benchmarks.results import ResultsStore
 from benchmarks.tables.build import build_table
 from benchmarks.tables.grid import Grid
 from benchmarks.tables.paper import load_paper_table
+from benchmarks.tables.protocol_notes import protocol_notes
 from benchmarks.tables.render import render
 from pasd.utils.io import atomic_write_text
 
@@ -43,9 +44,19 @@ def make_table(
         if run_id is not None:
             store.run(run_id)  # KeyError naming the known runs
         df = store.set_level(run_id)
+        configs = run_configs(store, df, run_id)
     ref = load_paper_table(table, paper_dir) if paper else None
     suffix = f" (run {run_id})" if run_id is not None else ""
-    return build_table(table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix)
+    return build_table(
+        table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix,
+        protocol_notes=protocol_notes(configs, table),
+    )  # fmt: skip
+
+
+def run_configs(store: ResultsStore, df, run_id: int | None) -> list[dict]:
+    """The recorded configs of the runs whose cells ``df`` shows (one run, or every run contributing)."""
+    ids = [run_id] if run_id is not None else sorted({int(r) for r in df.get("run_id", [])})
+    return [store.run(i)["config"] for i in ids]
 
 
 def write_table(grid: Grid, fmt: str, out: str | Path | None = None) -> str:

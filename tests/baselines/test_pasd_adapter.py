@@ -44,13 +44,17 @@ def test_ablation_switches():
     assert d["prompt_source"] == "none" and d["added_prompt"] == "" and d["negative_prompt"]
 
 
-def test_unavailable_variants_explain_why():
+def test_unavailable_variants_explain_why(tmp_path):
     with pytest.raises(MethodNotAvailableError, match="never|not release"):
         create_method("pasd-abl-a")
     with pytest.raises(MethodNotAvailableError, match="style_model"):
         create_method("pasd-stylize")
-    sty = create_method("pasd-stylize", style_model="/x/toonyou.safetensors")
+    with pytest.raises(MethodNotAvailableError, match="neither a pasd.hub artifact"):
+        create_method("pasd-stylize", style_model="/x/toonyou.safetensors")
+    (tmp_path / "toonyou.safetensors").write_bytes(b"")
+    sty = create_method("pasd-stylize", style_model=str(tmp_path / "toonyou.safetensors"))
     assert sty.task == "stylization" and sty.scale == 1
+    assert create_method("pasd-stylize", style_model="toonyou").weights[-1] == "toonyou"
 
 
 def test_unknown_param_is_rejected():

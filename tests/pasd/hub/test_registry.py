@@ -10,7 +10,9 @@ REQUIRED = {
     "sd15", "pasd", "pasd_rrdb", "pasd_light", "pasd_color", "resnet50", "yolov8n", "blip-caption",
     "inception-fid", "clip-vit-b32", "lpips-alex", "alexnet", "dists", "vgg16", "musiq-koniq", "niqe",
     "realesrgan-x4plus", "bsrgan", "ldl", "swinir-gan-realsr", "femasr-x4", "ldm-sr-4x", "sd-x4-upscaler",
-    "stablesr", "stablesr-cfw", "controlnet-tile", "instruct-pix2pix", "animeganv2", "cartoongan", "dct-net",
+    "stablesr", "stablesr-cfw", "controlnet-tile", "instruct-pix2pix", "dct-net", "toonyou", "controlnet-canny",
+    "animeganv2-paprika", "animeganv2-face-paint-512-v1", "animeganv2-face-paint-512-v2", "animeganv2-celeba-distill",
+    "cartoongan-hayao", "cartoongan-hosoda", "cartoongan-paprika", "cartoongan-shinkai",
 }  # fmt: skip
 
 

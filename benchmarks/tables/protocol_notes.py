@@ -1,0 +1,47 @@
+"""Footnotes saying how a table's numbers were made, read from the runs' recorded configs.
+
+Table 2's numbers depend on choices the paper leaves open: the FID/CLIP-FID reference set, the
+personalized base model, ControlNet's control type. Each run records them (its preset's
+``reference``, ``shared`` and method params), and the table says which were used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def protocol_notes(configs: Iterable[dict[str, Any]], table: int) -> list[str]:
+    """One footnote per distinct setting over the runs' ``config`` dicts (only for Table 2).
+
+    Example:
+        >>> protocol_notes([{"reference": None, "shared": {"style_model": "toonyou"}, "methods": []}], 2)[0]
+        'FID/CLIP-FID reference set: no reference set (FID and CLIP-FID are not computed).'
+    """
+    if table != 2:
+        return []
+    from benchmarks.runner.protocol import describe_reference
+
+    refs, styles, controls = {}, {}, {}
+    for cfg in configs:
+        if not isinstance(cfg, dict) or "reference" not in cfg and "shared" not in cfg:
+            continue  # runs recorded before these fields existed (or by other tools) say nothing here
+        ref = cfg.get("reference")
+        refs[describe_reference(ref)] = ref
+        style = (cfg.get("shared") or {}).get("style_model")
+        if style:
+            styles[str(style)] = None
+        for m in cfg.get("methods", []):
+            if isinstance(m, dict) and m.get("name") == "controlnet":
+                controls[str((m.get("params") or {}).get("control", "tile"))] = None
+    notes = []
+    for text, ref in refs.items():
+        tail = " (FID and CLIP-FID are not computed)" if ref is None else ""
+        notes.append(f"FID/CLIP-FID reference set: {text}{tail}.")
+    if styles:
+        notes.append(
+            f"Personalized base model (style_model) of the diffusion rows and PASD: {', '.join(styles)}."
+        )
+    if controls:
+        notes.append(f"ControlNet control type: {', '.join(controls)} (the paper does not name one).")
+    return notes
