@@ -118,5 +118,5 @@ def test_lq_only_folder_scores_no_reference_metrics_only(data, tmp_path):
     assert summary.made == 4
     with ResultsStore(tmp_path / "out") as store:
         cells = store.set_level()
-    assert cells.status.tolist() == ["not-available"] and "no reference" in cells.note.item()
+    assert cells.status.tolist() == ["not-available"] and "no ground truth" in cells.note.item()
     assert np.isnan(cells.value.item()) or cells.value.item() is None
