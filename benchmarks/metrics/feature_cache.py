@@ -40,8 +40,11 @@ class FeatureCache:
     def path(self, extractor_key: str, settings: str, digest: str) -> Path:
         return self.root / f"{extractor_key}_{settings}_{digest}.npz"
 
-    def load(self, extractor_key: str, settings: str, digest: str, n: int) -> np.ndarray | None:
-        """The cached features, or ``None`` on a miss or an unreadable/mismatched entry."""
+    def load(self, extractor_key: str, settings: str, digest: str, n: int | None) -> np.ndarray | None:
+        """The cached features, or ``None`` on a miss or an unreadable/mismatched entry.
+
+        ``n``: the expected row count (one per GT image), or ``None`` when it varies (patch features).
+        """
         p = self.path(extractor_key, settings, digest)
         if not p.is_file():
             return None
@@ -51,7 +54,7 @@ class FeatureCache:
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("ignoring unreadable feature cache %s: %s", p, exc)
             return None
-        if feats.shape[0] != n:
+        if n is not None and feats.shape[0] != n:
             logger.warning("ignoring feature cache %s: %d rows, expected %d", p, feats.shape[0], n)
             return None
         return feats
