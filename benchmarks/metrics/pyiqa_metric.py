@@ -57,7 +57,7 @@ PYIQA_ARTIFACTS: dict[str, tuple[str, ...]] = {
 }
 
 #: presets whose network needs a minimum image size (pyiqa asserts it; we say it first)
-MIN_SIDE: dict[str, int] = {"liqe": 224, "liqe_mix": 224}
+MIN_SIDE: dict[str, int] = {"liqe": 224, "liqe_mix": 224, "niqe": 96}
 
 
 def _check_version() -> str:
@@ -192,7 +192,8 @@ class _PyiqaBase(PerImageMetric):
         if min(x.shape[-2:]) < self.min_side:
             raise ValueError(
                 f"{self.name} needs images of at least {self.min_side} px on the short side "
-                f"(pyiqa's {self.pyiqa_name} tiles 224-px crops); got {x.shape[-1]}x{x.shape[-2]}"
+                f"(pyiqa's {self.pyiqa_name} works on {self.min_side}-px blocks or crops); "
+                f"got {x.shape[-1]}x{x.shape[-2]}"
             )
 
     def _per_image(self, fn, *tensors: torch.Tensor) -> torch.Tensor:

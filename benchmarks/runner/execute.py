@@ -79,14 +79,23 @@ def _link(src: Path, dest: Path) -> None:
     os.symlink(src.resolve(), dest)
 
 
-def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int, failed=frozenset()) -> None:
-    """Score the job's outputs against the dataset's HQ through views of symlinks (paired by item id).
+@dataclass
+class _View:
+    """A job's outputs and HQ as folders of links (paired by item id), ready to score."""
 
-    ``failed``: ids that failed in this run; an older cached output of theirs is kept on disk but
-    not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
+    job: Job
+    path: Path
+    metrics: list[str]
+    has_gt: bool
+
+
+def _build_view(job: Job, plan: Plan, device: str, store, run_id: int, failed=frozenset()) -> _View | None:
+    """Link the job's outputs (and HQ) into its view and record the image folders.
+
+    Returns ``None`` when nothing is left to score by the engine (no outputs, or no ground truth
+    and only metrics that need one: those cells are recorded here).
     """
-    from benchmarks.metrics.engine import EngineOptions, evaluate
-    from benchmarks.metrics.results import MISSING
+    from benchmarks.metrics.configs import get_spec
 
     ds = _dataset(job)
     cache = OutputCache(plan.out_dir, job.method.name, job.method_key, job.dataset.name, job.seed)
@@ -99,7 +108,7 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
         for metric in plan.preset.metrics:
             store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None, status="failed",
                                 note="no outputs")  # fmt: skip
-        return
+        return None
     keep = {i.id for i in items}
     for sub in ("pred", "gt"):  # links left by an earlier run for items not scored now
         for link in sorted((view / sub).iterdir()) if (view / sub).is_dir() else ():
@@ -116,7 +125,6 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
     has_gt = all(i.hq is not None for i in items)
     metrics = list(plan.preset.metrics)
     if not has_gt:
-        from benchmarks.metrics.configs import get_spec
         from benchmarks.runner.reference import score_against_reference
 
         paired = [m for m in metrics if get_spec(m).mode == "FR"]
@@ -130,9 +138,20 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
                                     plan.preset.reference, device, plan.out_dir / "feature-cache")  # fmt: skip
         metrics = [m for m in metrics if m not in paired and m not in sets]
         if not metrics:
-            return
-    opts = EngineOptions(device=device, skip_missing=True, cache_dir=str(plan.out_dir / "feature-cache"))
-    result = evaluate(view / "pred", view / "gt" if has_gt else None, metrics, opts, progress=progress)
+            return None
+    return _View(job, view, metrics, has_gt)
+
+
+def _engine_options(plan: Plan, device: str):
+    from benchmarks.metrics.engine import EngineOptions
+
+    return EngineOptions(device=device, skip_missing=True, cache_dir=str(plan.out_dir / "feature-cache"))
+
+
+def _record(job: Job, result, store, run_id: int) -> None:
+    """Write one job's engine result (per image and set level) to the results store."""
+    from benchmarks.metrics.results import MISSING
+
     per_image = result.per_image
     numeric = [
         c for c in per_image.columns if c not in ("image", "status") and not (per_image[c] == MISSING).any()
@@ -147,6 +166,51 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
         n = entry.get("n") or entry.get("counts", {}).get("pred")
         store.put_set_level(run_id, job.method.name, job.dataset.name, metric, value,
                             ci_low=entry.get("ci_low"), ci_high=entry.get("ci_high"), n=n)  # fmt: skip
+
+
+def _score_jobs(
+    jobs: list[Job], plan: Plan, device: str, progress: bool, store, run_id: int, summary
+) -> None:
+    """Score jobs on one dataset and seed together: one engine pass, the GT side computed once.
+
+    Each job's numbers equal ``evaluate`` of that job's view alone (``score_many`` keeps every
+    method's own batches); jobs without ground truth (no-reference metrics only) are scored one by one.
+
+    ``summary.failures``: ids that failed in this run; an older cached output of theirs is kept on
+    disk but not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
+    """
+    from benchmarks.metrics.engine import evaluate, score_many
+
+    views: list[_View] = []
+    for job in jobs:
+        key = (job.method.name, job.dataset.name)
+        failed = {i for m, d, i, _ in summary.failures if (m, d) == key}
+        v = _build_view(job, plan, device, store, run_id, failed)
+        if v is not None:
+            views.append(v)
+    with_gt = [v for v in views if v.has_gt]
+    for v in views:
+        if not v.has_gt:
+            result = evaluate(
+                v.path / "pred", None, v.metrics, _engine_options(plan, device), progress=progress
+            )
+            _record(v.job, result, store, run_id)
+    if not with_gt:
+        return
+    labels = {f"{v.job.method.name}-{v.job.method_key}": v for v in with_gt}
+    results = score_many({k: v.path / "pred" for k, v in labels.items()},
+                         {k: v.path / "gt" for k, v in labels.items()}, with_gt[0].metrics,
+                         _engine_options(plan, device), progress=progress)  # fmt: skip
+    for label, v in labels.items():
+        _record(v.job, results[label], store, run_id)
+
+
+def _score_groups(jobs: list[Job]) -> list[list[Job]]:
+    """Runnable jobs grouped by (dataset, seed), groups and jobs in plan order."""
+    groups: dict[tuple[str, int], list[Job]] = {}
+    for job in jobs:
+        groups.setdefault((job.dataset.name, job.seed), []).append(job)
+    return list(groups.values())
 
 
 def run_preset(
@@ -185,13 +249,16 @@ def run_preset(
     summary = RunSummary(run_id, out_dir, plan)
     try:
         runnable = [j for j in plan.jobs if j.runnable]
-        for job in tqdm(runnable, desc="jobs", disable=not progress or not dist.main):
-            _make_outputs(job, plan, dist, device, progress, summary, store)
-            dist.barrier()
+        bar = tqdm(total=len(runnable), desc="jobs", disable=not progress or not dist.main)
+        # a dataset's jobs are made first, then scored together (the GT side once for all methods)
+        for group in _score_groups(runnable):
+            for job in group:
+                _make_outputs(job, plan, dist, device, progress, summary, store)
+                dist.barrier()
+                bar.update(1)
             if dist.main:
-                key = (job.method.name, job.dataset.name)
-                failed = {i for m, d, i, _ in summary.failures if (m, d) == key}
-                _score(job, plan, device, progress, store, run_id, failed)
+                _score_jobs(group, plan, device, progress, store, run_id, summary)
+        bar.close()
         if dist.main:
             for job in plan.jobs:
                 if not job.runnable:

@@ -14,6 +14,7 @@ from benchmarks.results import ResultsStore
 from benchmarks.runner.execute import run_preset
 from benchmarks.runner.plan import build_plan
 from benchmarks.runner.preset import apply_only, load_preset
+from tests.benchmarks.metrics.conftest import metric_weights, weights_home  # noqa: F401 (fixtures)
 from tests.benchmarks.runner import toy
 
 REPO = Path(__file__).resolve().parents[3]
@@ -145,6 +146,7 @@ def test_shipped_presets_parse_and_table1_lists_the_paper_methods():
 
 SCRIPT = """
 import sys
+from tests.benchmarks.metrics.conftest import metric_weights, weights_home  # noqa: F401 (fixtures)
 from tests.benchmarks.runner import toy
 from benchmarks.runner.execute import run_preset
 from benchmarks.runner.preset import load_preset
@@ -196,3 +198,40 @@ def test_two_process_sharding_equals_one_process(toy_env):
         assert len(store.runs()) == 1  # only rank 0 records the run
         per = store.per_image(method="bicubic", dataset="toy")
     assert sorted(per[per.metric == "psnr"].image) == list(toy.IDS)  # each image once, none padded
+
+
+@pytest.mark.usefixtures("metric_weights")
+def test_jobs_on_one_dataset_are_scored_in_one_engine_pass(toy_env):
+    """One score_many call per dataset and seed; every method's numbers equal evaluate on its view alone."""
+    from unittest import mock
+
+    from benchmarks.metrics import engine
+    from benchmarks.metrics.engine import EngineOptions, evaluate
+
+    tmp, data = toy_env
+    fail_mean = float(np.asarray(Image.open(data / "lq" / "c_LR.png")).mean())
+    methods = [("bicubic", {}), ("slow-noisy", {}), ("flaky", {"fail_mean": fail_mean})]
+    preset = load_preset(toy.write_preset(tmp / "p.toml", data, methods, metrics=("psnr", "lpips", "fid")))
+    calls = []
+    real = engine.score_many
+
+    def spy(preds, *args, **kwargs):
+        calls.append(sorted(preds))
+        return real(preds, *args, **kwargs)
+
+    with mock.patch.object(engine, "score_many", spy):
+        summary = run_preset(preset, tmp / "out", progress=False)
+    assert [m for m, _, i, _ in summary.failures] == ["flaky"]  # flaky fails on image c
+    assert len(calls) == 1 and len(calls[0]) == 3
+    scores = _scores(tmp / "out")
+    opts = EngineOptions(cache_dir=str(tmp / "out" / "feature-cache"))
+    for view in sorted((tmp / "out" / "views").iterdir()):
+        method = next(m for m, _ in methods if view.name.startswith(m + "-"))
+        alone = evaluate(
+            view / "toy" / "seed0" / "pred", view / "toy" / "seed0" / "gt", ["psnr", "lpips", "fid"], opts
+        )
+        for metric in ("psnr", "lpips", "fid"):
+            assert scores[(method, "toy", metric)] == round(alone.value(metric), 10), (method, metric)
+    with ResultsStore(tmp / "out") as store:
+        per = store.per_image(method="flaky")
+    assert sorted(set(per.image)) == ["a", "b", "d", "e"]
