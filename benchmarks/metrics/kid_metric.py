@@ -3,7 +3,9 @@
 ``cleanfid.fid.kernel_distance`` averages an unbiased polynomial-kernel MMD over
 ``num_subsets`` random subsets of ``min(n_pred, n_gt, max_subset_size)`` images each, drawn
 with NumPy's global RNG. We seed that RNG (and restore it afterwards), so a KID is repeatable
-and equals clean-fid's ``compute_kid`` run after ``np.random.seed(seed)`` on the same features.
+and draws the same subsets as clean-fid's ``compute_kid`` run after ``np.random.seed(seed)``.
+The sums run in float64: KID is a small difference of large kernel sums, and clean-fid's float32
+features summed in float32 lose ~1e-4 of it to cancellation (tested).
 With as many images as the subset size on both sides every subset is the whole set and the
 seed only reorders the sums. The Inception features are FID's (same extractor key), so FID
 and KID share one feature pass and one GT cache entry.
