@@ -16,6 +16,7 @@ from benchmarks.tables.grid import EMPTY, Cell, Grid, Row, delta_cell, result_ce
 from benchmarks.tables.layouts import (
     ABLATION_FLAGS,
     ABLATION_HEADERS,
+    EXTRA_METRIC_ORDER,
     get_layout,
     ordered,
     select_rows,
@@ -23,6 +24,7 @@ from benchmarks.tables.layouts import (
 )
 from benchmarks.tables.names import (
     METHOD_NOTES,
+    METRIC_NOTES,
     dataset_label,
     is_random_weights,
     method_caveat,
@@ -70,13 +72,14 @@ def build_table(
     keys = set(ours) | set(pap or {})
     ds_list = ordered({k[0] for k in keys}, layout.datasets)
     methods = ordered({k[1] for k in keys}, layout.methods, methods=True)
-    metrics = ordered({k[2] for k in keys}, layout.metrics)
+    metrics = ordered({k[2] for k in keys}, layout.metrics + EXTRA_METRIC_ORDER)
     caption = f"Table {table}: {layout.caption}{caption_suffix}"
     if table == 3:
         grid = _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci)
     else:
         grid = _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci)
     grid.notes = _notes(table, methods, ci, pap is not None) + list(protocol_notes)
+    grid.notes += list(dict.fromkeys(METRIC_NOTES[m] for m in metrics if m in METRIC_NOTES))
     return grid
 
 

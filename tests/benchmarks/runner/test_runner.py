@@ -146,7 +146,6 @@ def test_shipped_presets_parse_and_table1_lists_the_paper_methods():
 
 SCRIPT = """
 import sys
-from tests.benchmarks.metrics.conftest import metric_weights, weights_home  # noqa: F401 (fixtures)
 from tests.benchmarks.runner import toy
 from benchmarks.runner.execute import run_preset
 from benchmarks.runner.preset import load_preset
@@ -235,3 +234,15 @@ def test_jobs_on_one_dataset_are_scored_in_one_engine_pass(toy_env):
     with ResultsStore(tmp / "out") as store:
         per = store.per_image(method="flaky")
     assert sorted(set(per.image)) == ["a", "b", "d", "e"]
+
+
+def test_table1_plus_preset_has_the_modern_metrics_and_table1s_jobs():
+    from benchmarks.metrics.configs import TABLE1_PLUS_METRICS, get_spec
+
+    t1, plus = load_preset("table1"), load_preset("table1-plus")
+    assert plus.methods == t1.methods and plus.datasets == t1.datasets
+    assert set(plus.metrics) == set(TABLE1_PLUS_METRICS)
+    assert {"niqe", "maniqa-pipal", "clipiqa", "topiq_nr", "topiq_fr", "liqe", "kid", "pfid"} <= set(
+        plus.metrics
+    )
+    assert all(get_spec(m).weights for m in plus.metrics if m not in ("psnr", "ssim"))
