@@ -5,8 +5,12 @@ tensors (measured here: DISTS -15 to -30 %, MUSIQ -15 %, LPIPS -20 % CPU time); 
 by float32 rounding only (<= 1e-6 relative against the packages called directly; tested at 1e-5).
 ``None`` (the presets' default) turns it on for CPU devices only: on CUDA it was not measured.
 
-Half precision (``fp16`` / ``bf16``) is CUDA-only and allowed only for the metrics in
-:data:`HALF_SAFE`; see the README's "Metric engine at table scale" section for why these.
+Half precision (``fp16`` / ``bf16``, CUDA autocast) is allowed only for the metric classes in
+:data:`HALF_SAFE`: those whose numbers were measured to stay inside the drift check's
+``cross-device`` tier (relative 5e-3, absolute 1e-3) against fp32 with real weights. That takes a
+CUDA device and the released weights, neither of which the machines this was written on have;
+``benchmarks/perf/metrics.py --precision-drift --device cuda`` measures it. Until a measurement
+is recorded in ``benchmarks/RESULTS.md`` the set is empty and every metric runs fp32.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ import torch
 Precision = Literal["fp32", "fp16", "bf16"]
 PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "bf16")
 
-#: metric classes whose reference numbers stay inside the drift "cross-device" tier (rel 5e-3)
-#: under CUDA autocast, by the CPU emulation in benchmarks/perf/metrics.py --precision-drift
-HALF_SAFE: frozenset[str] = frozenset({"LPIPS", "DISTS"})
+#: metric classes measured to stay inside the drift "cross-device" tier under CUDA autocast (none yet)
+HALF_SAFE: frozenset[str] = frozenset()
+#: classes that take a ``precision`` option (candidates for HALF_SAFE; --precision-drift measures them)
+HALF_CAPABLE: tuple[str, ...] = ("LPIPS", "DISTS")
 
 
 def use_channels_last(flag: bool | None, device: torch.device) -> bool:
@@ -49,7 +54,8 @@ def check_precision(precision: str, metric_type: str, device: torch.device) -> t
     if metric_type not in HALF_SAFE:
         raise ValueError(
             f"precision {precision!r} is not allowed for {metric_type}: its numbers are not known to stay "
-            f"within the drift tier in half precision; allowed for {sorted(HALF_SAFE)}"
+            f"within the drift tier in half precision (measured safe: {sorted(HALF_SAFE) or 'none yet'}; "
+            "see benchmarks/perf/metrics.py --precision-drift)"
         )
     return torch.float16 if precision == "fp16" else torch.bfloat16
 

@@ -6,6 +6,7 @@ with its package is in ``test_metrics_reference.py`` / ``test_metrics_iqa.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from unittest import mock
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.metrics import EngineOptions, UnreadableImagesError, evaluate, score_many
+from benchmarks.metrics import EngineOptions, UnreadableImagesError, configs, evaluate, score_many
 from tests.benchmarks.metrics.conftest import distort, photo, save
 
 METRICS = ["psnr", "ssim", "lpips", "dists", "niqe", "fid", "kid", "clipfid"]
@@ -137,7 +138,10 @@ def test_fr_gt_cache_hit_miss_invalidation(metric_weights, three_methods, tmp_pa
     f = next(w.iterdir())
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
-    fifth = score_many({"blur": preds["blur"]}, gt, ["lpips"], opts)
+    try:
+        fifth = score_many({"blur": preds["blur"]}, gt, ["lpips"], opts)
+    finally:  # the weights folder is shared by the session's tests
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert fifth["blur"].summary["metrics"]["lpips"]["gt_feature_cache"] == "miss"
 
 
@@ -194,3 +198,39 @@ def test_errors_name_the_method(metric_weights, three_methods, tmp_path):
     assert info.value.results["blur"].summary["metrics"]["psnr"]["n"] == 6
     ok = score_many({"noise": preds["noise"]}, gt, ["psnr"], EngineOptions(skip_unreadable=True))
     assert ok["noise"].summary["metrics"]["psnr"]["n"] == 5
+
+
+def test_precision_and_channels_last_options(metric_weights, photo_pairs):
+    """Half precision: CUDA only and only for metrics measured safe (none yet); channels-last on CPU by default."""
+    import torch
+
+    from benchmarks.metrics import create_metric, runtime
+
+    with pytest.raises(ValueError, match="for CUDA devices only"):
+        create_metric("lpips", precision="fp16")
+    with pytest.raises(ValueError, match="precision 'fp8' not in"):
+        create_metric("dists", precision="fp8")
+    cuda = torch.device("cuda")  # check_precision only reads the device type
+    with pytest.raises(ValueError, match="not known to stay within the drift tier"):
+        runtime.check_precision("bf16", "LPIPS", cuda)
+    with mock.patch.object(runtime, "HALF_SAFE", frozenset({"LPIPS"})):
+        assert runtime.check_precision("bf16", "LPIPS", cuda) is torch.bfloat16
+    assert runtime.check_precision("fp32", "MUSIQ", cuda) is None
+    with pytest.raises(TypeError, match="channels_last must be"):
+        create_metric("lpips", channels_last="yes")
+    pred, gt = photo_pairs
+    cl = evaluate(pred, gt, ["lpips", "dists"]).per_image
+    specs = {n: dataclasses.replace(s, opts={**s.opts, "channels_last": False})
+             for n, s in configs.DEFAULT_CONFIGS.items() if n in ("lpips", "dists")}  # fmt: skip
+    with mock.patch.dict(configs.DEFAULT_CONFIGS, specs):
+        nchw = evaluate(pred, gt, ["lpips", "dists"])
+    assert nchw.summary["metrics"]["lpips"]["options"]["channels_last"] is False
+    assert configs.DEFAULT_CONFIGS["dists"].opts == {"channels_last": None, "precision": "fp32"}
+    for m in ("lpips", "dists"):
+        np.testing.assert_allclose(
+            cl[m].to_numpy(float), nchw.per_image[m].to_numpy(float), rtol=1e-5, atol=3e-7
+        )
+    assert (
+        "-cl-" in create_metric("lpips").gt_key
+        and "-nchw-" in create_metric("lpips", channels_last=False).gt_key
+    )
