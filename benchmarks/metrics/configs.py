@@ -62,7 +62,8 @@ DEFAULT_CONFIGS: dict[str, MetricSpec] = {
         # channels_last None: NHWC on CPU (runtime.py); precision: CUDA half only where measured safe
         _spec("lpips", "LPIPS", "FR", True, ("lpips-alex", "alexnet"), title="LPIPS", net="alex", version="0.1",
               channels_last=None, precision="fp32"),
-        _spec("dists", "DISTS", "FR", True, ("dists", "vgg16"), title="DISTS", channels_last=None, precision="fp32"),
+        _spec("dists", "DISTS", "FR", True, ("dists", "vgg16"), title="DISTS", channels_last=None, precision="fp32",
+              chunk_pixels=None),
         _spec("musiq", "PyiqaNR", "NR", False, ("musiq-koniq",), title="MUSIQ", pyiqa_name="musiq",
               channels_last=None),
         _spec("musiq-ava", "PyiqaNR", "NR", False, ("musiq-ava",), title="MUSIQ (AVA)", pyiqa_name="musiq-ava",

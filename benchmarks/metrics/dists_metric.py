@@ -70,6 +70,10 @@ def build_dists(device: str | torch.device = "cpu") -> torch.nn.Module:
     return model.to(device).eval()
 
 
+#: pixels per trunk call on CPU (see DISTSMetric); 0 or a CUDA device: the whole batch at once
+CPU_CHUNK_PIXELS = 2 * 128 * 128
+
+
 @METRICS.register("DISTS")
 class DISTSMetric(SplitFRMetric):
     """DISTS distance (lower is better) on [0, 1] RGB inputs, as ``DISTS_pytorch`` expects.
@@ -89,8 +93,18 @@ class DISTSMetric(SplitFRMetric):
         device: str | torch.device = "cpu",
         channels_last: bool | None = None,
         precision: Precision = "fp32",
+        chunk_pixels: int | None = None,
     ):
         super().__init__(name, device)
+        if chunk_pixels is not None and (not isinstance(chunk_pixels, int) or chunk_pixels < 1):
+            raise ValueError(f"{name}: chunk_pixels must be a positive int or None, got {chunk_pixels!r}")
+        # VGG16's 64-channel full-size maps of a 16-image batch fall out of the CPU caches: on CPU the
+        # pred batch runs in chunks of ~2 images of 128 px (measured: -10 % at 128 px, -25 % at 256 px)
+        self.chunk_pixels = (
+            chunk_pixels
+            if chunk_pixels is not None
+            else (CPU_CHUNK_PIXELS if self.device.type == "cpu" else 0)
+        )
         self.dtype = check_precision(precision, "DISTS", self.device)
         self.channels_last = use_channels_last(channels_last, self.device)
         self.model = build_dists(self.device)
@@ -104,6 +118,16 @@ class DISTSMetric(SplitFRMetric):
             return tuple(self.model.forward_once(to_input(target, self.device, self.channels_last)))
 
     def _scores_from_gt(self, pred: torch.Tensor, gt: GTFeatures) -> torch.Tensor:
+        n = pred.shape[0]
+        step = n if not self.chunk_pixels else max(1, self.chunk_pixels // (pred.shape[-2] * pred.shape[-1]))
+        if step >= n:
+            return self._distance(pred, gt)
+        parts = [
+            self._distance(pred[i : i + step], tuple(g[i : i + step] for g in gt)) for i in range(0, n, step)
+        ]
+        return torch.cat(parts)
+
+    def _distance(self, pred: torch.Tensor, gt: GTFeatures) -> torch.Tensor:
         m = self.model
         with inference(self.device, self.dtype):
             feats0 = m.forward_once(to_input(pred, self.device, self.channels_last))

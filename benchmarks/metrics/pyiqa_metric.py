@@ -1,165 +1,43 @@
 """Metrics from pyiqa (MUSIQ variants, NIQE, MANIQA, CLIPIQA, TOPIQ, LIQE), weights via :mod:`pasd.hub`.
 
-Each pyiqa preset runs its own default construction path (``pyiqa.create_metric(name)``: the
-same options, ``weight_keys``, strictness and class count as a user gets), with every download
-call answered by a locally resolved artifact file instead of the network:
-``load_file_from_url`` (pyiqa's weights), ``clip_model._download`` (OpenAI CLIP backbones) and
-timm's ImageNet init (MANIQA's ViT; the MANIQA checkpoint holds every ViT weight and is loaded
-strictly). A URL that no artifact of the metric provides is a :class:`MissingWeightsError`,
-never a download. Passing ``pretrained_model_path`` instead would not be the same: MANIQA then
-reads the file's ``params`` key, which the released checkpoints do not have, and TOPIQ loads
-non-strictly.
-
+Each preset is pyiqa's own network, built offline by :mod:`benchmarks.metrics.pyiqa_offline`.
 pyiqa's licence is PolyForm Noncommercial 1.0.0 from 0.1.16 (CC BY-NC-SA 4.0 before); the suite
-is tested with the version in :data:`TESTED_PYIQA` (see the README).
+is tested with the version in :data:`~benchmarks.metrics.pyiqa_offline.TESTED_PYIQA` (README).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-import logging
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
-from unittest import mock
-from urllib.parse import urlparse
 
 import numpy as np
 import torch
 
 from benchmarks.metrics.base import GTFeatures, PerImageMetric, SplitFRMetric
+from benchmarks.metrics.pyiqa_offline import (  # noqa: F401 (re-exported: the wiring's public names)
+    MIN_SIDE,
+    PYIQA_ARTIFACTS,
+    TESTED_PYIQA,
+    artifact_files,
+    build_pyiqa,
+    offline_pyiqa,
+)
 from benchmarks.metrics.registry import METRICS
 from benchmarks.metrics.runtime import runtime_tag, use_channels_last
 from benchmarks.metrics.weights import weights_id
-from pasd.hub import MissingWeightsError, get_artifact, resolve_file
-
-logger = logging.getLogger(__name__)
-
-#: the pyiqa versions this wiring was read from and tested with (pyproject pins the same range)
-TESTED_PYIQA: tuple[str, str] = ("0.1.16", "0.1.17")  # [low, high)
-
-#: pyiqa preset -> the artifacts its default construction downloads (pasd.hub names)
-PYIQA_ARTIFACTS: dict[str, tuple[str, ...]] = {
-    "musiq": ("musiq-koniq",),
-    "musiq-ava": ("musiq-ava",),
-    "musiq-spaq": ("musiq-spaq",),
-    "musiq-paq2piq": ("musiq-paq2piq",),
-    "niqe": ("niqe",),
-    "maniqa": ("maniqa-koniq",),
-    "maniqa-pipal": ("maniqa-pipal",),
-    "clipiqa": ("clipiqa-rn50",),
-    "topiq_nr": ("topiq-nr-koniq",),
-    "topiq_fr": ("topiq-fr-kadid",),
-    "liqe": ("liqe-koniq", "clip-vit-b32"),
-    "liqe_mix": ("liqe-mix", "clip-vit-b32"),
-}
-
-#: presets whose network needs a minimum image size (pyiqa asserts it; we say it first)
-MIN_SIDE: dict[str, int] = {"liqe": 224, "liqe_mix": 224, "niqe": 96}
-
-
-def _check_version() -> str:
-    import pyiqa
-    from packaging.version import Version
-
-    v = getattr(pyiqa, "__version__", "0")
-    low, high = TESTED_PYIQA
-    if not Version(low) <= Version(v) < Version(high):
-        logger.warning("pyiqa %s is outside the tested range [%s, %s): scores may differ", v, low, high)
-    return v
-
-
-def artifact_files(artifacts: tuple[str, ...]) -> dict[str, Path]:
-    """File base name -> resolved path for every file of ``artifacts``.
-
-    Raises:
-        MissingWeightsError: an artifact is not on disk or not in the artifact table.
-    """
-    files: dict[str, Path] = {}
-    for name in artifacts:
-        try:
-            art = get_artifact(name)
-        except KeyError:
-            raise MissingWeightsError(
-                name, reason="not listed in the artifact table (see `pasd-bench weights list`)"
-            ) from None
-        for f in art.files:
-            files[Path(f.path).name] = resolve_file(name, f.path)
-    return files
 
 
 @contextlib.contextmanager
-def offline_pyiqa(files: dict[str, Path], metric: str) -> Iterator[None]:
-    """Answer pyiqa's download calls with ``files`` (by base name); anything else is missing weights."""
-    import timm
-
-    from benchmarks.metrics.clip_compat import import_clip
-
-    import_clip()  # pyiqa's CLIP-based archs import OpenAI clip, which needs pkg_resources
-    from pyiqa.archs import arch_util, clip_model, clipiqa_arch, liqe_arch, niqe_arch
-
-    def local(url: str, *args, **kwargs) -> str:
-        name = os.path.basename(urlparse(url).path)
-        if name not in files:
-            raise MissingWeightsError(
-                f"pyiqa:{name}",
-                reason=f"metric {metric!r}: pyiqa asked for {url}, which none of its artifacts "
-                f"({', '.join(sorted(files)) or 'none'}) provides (wiring read from pyiqa {TESTED_PYIQA[0]})",
-            )
-        return str(files[name])
-
-    real_create = timm.create_model
-
-    def create_model(name: str, pretrained: bool = False, **kw):
-        # MANIQA's ViT and TOPIQ's ResNet come from timm with ImageNet weights, which the metric's
-        # checkpoint then overwrites entirely (both load it strictly): skip the ImageNet download
-        return real_create(name, pretrained=False, **kw)
-
-    with contextlib.ExitStack() as stack:
-        for module in (arch_util, niqe_arch, clipiqa_arch):
-            stack.enter_context(mock.patch.object(module, "load_file_from_url", local))
-        stack.enter_context(mock.patch.object(clip_model, "_download", local))
-        stack.enter_context(mock.patch.object(timm, "create_model", create_model))
-        # LIQE caches its prompt embeddings in pyiqa's weights folder and reads any file found
-        # there later, even one made by other weights: give it a fresh folder every time
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pasd-liqe-"))
-        stack.enter_context(mock.patch.object(liqe_arch, "DEFAULT_CACHE_DIR", tmp))
-        yield
-
-
-def build_pyiqa(pyiqa_name: str, device: str | torch.device = "cpu", **kwargs) -> torch.nn.Module:
-    """``pyiqa.create_metric(pyiqa_name)`` built from the resolved local weights.
-
-    Args:
-        pyiqa_name: a key of :data:`PYIQA_ARTIFACTS`.
-        device: where the network runs.
-        **kwargs: pyiqa options over the preset's (e.g. ``backbone_pretrain=False``).
-
-    Raises:
-        KeyError: a pyiqa preset this suite has no weights mapping for.
-        pasd.hub.MissingWeightsError: the weights are not on disk.
-    """
-    if pyiqa_name not in PYIQA_ARTIFACTS:
-        raise KeyError(f"pyiqa metric {pyiqa_name!r} not wired; allowed: {sorted(PYIQA_ARTIFACTS)}")
-    import pyiqa
-
-    _check_version()
-    files = artifact_files(PYIQA_ARTIFACTS[pyiqa_name])
-    with offline_pyiqa(files, pyiqa_name), contextlib.redirect_stdout(io.StringIO()):
-        return pyiqa.create_metric(pyiqa_name, device=torch.device(device), **kwargs)
-
-
-@contextlib.contextmanager
-def seeded(seed: int | None) -> Iterator[None]:
+def seeded(seed: int | None, device: torch.device | None = None) -> Iterator[None]:
     """Seed torch and NumPy (pyiqa's random crops draw from both) without touching the caller's RNGs."""
     if seed is None:
         yield
         return
     state = np.random.get_state()
+    # manual_seed also seeds CUDA: fork the metric's CUDA device too, so its RNG is restored as well
+    cuda = [device.index or 0] if device is not None and device.type == "cuda" else []
     try:
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
             np.random.seed(seed)
             yield
@@ -208,7 +86,7 @@ class _PyiqaBase(PerImageMetric):
             return fn(*tensors).reshape(-1)
         out = []
         for i in range(tensors[0].shape[0]):
-            with seeded(self.seed):
+            with seeded(self.seed, self.device):
                 out.append(fn(*(t[i : i + 1] for t in tensors)).reshape(-1))
         return torch.cat(out)
 

@@ -225,7 +225,11 @@ def test_precision_and_channels_last_options(metric_weights, photo_pairs):
     with mock.patch.dict(configs.DEFAULT_CONFIGS, specs):
         nchw = evaluate(pred, gt, ["lpips", "dists"])
     assert nchw.summary["metrics"]["lpips"]["options"]["channels_last"] is False
-    assert configs.DEFAULT_CONFIGS["dists"].opts == {"channels_last": None, "precision": "fp32"}
+    assert configs.DEFAULT_CONFIGS["dists"].opts == {
+        "channels_last": None,
+        "precision": "fp32",
+        "chunk_pixels": None,
+    }
     for m in ("lpips", "dists"):
         np.testing.assert_allclose(
             cl[m].to_numpy(float), nchw.per_image[m].to_numpy(float), rtol=1e-5, atol=3e-7
@@ -234,3 +238,19 @@ def test_precision_and_channels_last_options(metric_weights, photo_pairs):
         "-cl-" in create_metric("lpips").gt_key
         and "-nchw-" in create_metric("lpips", channels_last=False).gt_key
     )
+
+
+def test_dists_cpu_chunks_equal_the_whole_batch(metric_weights):
+    import torch
+
+    from benchmarks.metrics import create_metric
+
+    torch.manual_seed(0)
+    x, y = torch.rand(3, 3, 40, 48), torch.rand(3, 3, 40, 48)
+    whole, chunked = create_metric("dists", chunk_pixels=10**9), create_metric("dists", chunk_pixels=40 * 48)
+    assert whole.chunk_pixels == 10**9 and create_metric("dists").chunk_pixels == 2 * 128 * 128
+    whole.update(x, y)
+    chunked.update(x, y)
+    np.testing.assert_allclose(chunked.compute(), whole.compute(), rtol=1e-6, atol=3e-7)
+    with pytest.raises(ValueError, match="chunk_pixels must be a positive int"):
+        create_metric("dists", chunk_pixels=0)
