@@ -38,6 +38,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "results": ("benchmarks.commands.results", "List runs; show a run's config and metrics."),
     "tables": ("benchmarks.commands.tables", "Tables 1-3 in the paper's layout; CIs; vs paper."),
     "report": ("benchmarks.commands.report", "Static HTML report: tables, charts, grids."),
+    "drift": (
+        "benchmarks.commands.drift",
+        "Golden numbers for CI: record, then check runs (exit 1 on drift).",
+    ),
+    "protocols": (
+        "benchmarks.commands.protocols",
+        "Evaluation protocol cards: list, show, spread of scores.",
+    ),
 }
 
 
