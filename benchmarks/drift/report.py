@@ -36,7 +36,7 @@ def format_report(
     from rich.table import Table
 
     buf = StringIO()
-    con = Console(file=buf, width=160, no_color=True, highlight=False)
+    con = Console(file=buf, width=160, no_color=True, highlight=False, markup=False, soft_wrap=True)
     code = report.exit_code
     con.print(
         f"{title}: {len(report.cells)} cells compared, {len(report.moved)} moved, {len(report.missing)} missing, "

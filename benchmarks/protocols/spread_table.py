@@ -24,7 +24,7 @@ def format_spread(rows: list[SpreadRow], cards: list[str]) -> str:
     from rich.table import Table
 
     buf = StringIO()
-    con = Console(file=buf, width=180, no_color=True, highlight=False)
+    con = Console(file=buf, width=180, no_color=True, highlight=False, markup=False, soft_wrap=True)
     t = Table(title="protocol spread: the same outputs under each card", title_justify="left")
     for col in ("method", "dataset", "metric", *cards, "range", "low -> high", "made the difference"):
         t.add_column(col, overflow="fold")
