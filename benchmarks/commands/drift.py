@@ -121,3 +121,28 @@ def check_cmd(
     except KeyError as exc:
         raise _Unusable(str(exc.args[0])) from exc
     return emit(report, json_out, f"drift check {results_dir} vs {golden}", all_cells)
+
+
+@command.command("sample")
+@click.option("--out", "out_dir", default="runs/sample-golden", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Results folder for the sample run.")  # fmt: skip
+@click.option("--golden", "golden", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Golden file [default: the suite's benchmarks/drift/golden/sample.json].")  # fmt: skip
+@click.option("--record", is_flag=True, help="Rewrite the golden file from this run instead of checking.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def sample_cmd(out_dir: Path, golden: Path | None, record: bool, json_out: Path | None) -> int:
+    """The suite's own drift check: run the `sample-golden` preset, compare with its golden numbers."""
+    from benchmarks.drift import SAMPLE_GOLDEN, record_golden
+    from benchmarks.drift.sample import check_sample, run_sample_preset
+
+    results = run_sample_preset(out_dir)
+    if record:
+        target = golden or SAMPLE_GOLDEN
+        snap = record_golden(results, target)
+        click.echo(f"golden: {len(snap['cells'])} cells -> {target}")
+        return 0
+    try:
+        report = check_sample(results, golden)
+    except (FileNotFoundError, ValueError) as exc:
+        raise _Unusable(str(exc)) from exc
+    return emit(report, json_out, f"sample drift check {results} vs {golden or SAMPLE_GOLDEN}", False)

@@ -198,7 +198,8 @@ def _compare_cell(
 def _thumb_diff(a: dict[str, Any], b: dict[str, Any]) -> float | None:
     if a.get("size") != b.get("size") or "thumb" not in a or "thumb" not in b:
         return None
-    return float(np.max(np.abs(np.asarray(a["thumb"]) - np.asarray(b["thumb"]))))
+    ta, tb = (np.asarray(str(t["thumb"]).split(), dtype=np.float64) for t in (a, b))
+    return None if ta.shape != tb.shape else float(np.max(np.abs(ta - tb)))
 
 
 def _compare_images(where: str, g: dict, n: dict, tier: Tier, report: DriftReport) -> None:

@@ -54,7 +54,8 @@ def image_record(path: Path) -> dict[str, Any]:
         "pixels": digest.hexdigest(),
         "file": hashlib.sha256(data).hexdigest(),
         "size": [int(px.shape[1]), int(px.shape[0])],
-        "thumb": np.round(thumb, 3).reshape(-1).tolist(),
+        # one string, not a JSON list: 192 numbers per image would put 192 lines per image in the file
+        "thumb": " ".join(f"{v:.3f}" for v in thumb.reshape(-1)),
     }
 
 

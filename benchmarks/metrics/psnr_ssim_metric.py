@@ -139,9 +139,10 @@ class _YMetric(PerImageMetric):
         if self.implementation == "pyiqa":
             with torch.no_grad():
                 out = type(self)._pyiqa_fn(
-                    pred.float().cpu(), target.float().cpu(), self.crop_border, self.colour, self.color_space
-                )
-            return out.double().reshape(-1).numpy()
+                    pred.float().to(self.device), target.float().to(self.device), self.crop_border, self.colour,
+                    self.color_space,
+                )  # fmt: skip
+            return out.double().reshape(-1).cpu().numpy()
         return np.array(
             [
                 type(self)._fn(p, g, self.crop_border, self.round_y, self.colour)

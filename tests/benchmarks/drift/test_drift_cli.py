@@ -36,7 +36,9 @@ def _output_png(results, method: str, image: str):
 def test_record_then_check_unchanged_exits_0(sample_results, tmp_path, capsys):
     golden = _record(sample_results, tmp_path, capsys)
     snap = json.loads(golden.read_text())
-    assert set(snap["cells"]) == {f"{m} / sample / {k}" for m in ("bicubic", "lanczos") for k in ("psnr", "ssim")}
+    assert set(snap["cells"]) == {
+        f"{m} / sample / {k}" for m in ("bicubic", "lanczos") for k in ("psnr", "ssim")
+    }
     cell = snap["cells"]["bicubic / sample / psnr"]
     assert cell["n"] == 6 and len(cell["per_image"]) == 6
     run = snap["runs"][str(cell["run"])]
@@ -48,7 +50,9 @@ def test_record_then_check_unchanged_exits_0(sample_results, tmp_path, capsys):
     assert "0 moved" in out and "exit 0" in out
 
 
-def test_one_grey_level_in_one_output_is_drift_naming_cell_and_image(sample_home, sample_results, tmp_path, capsys):
+def test_one_grey_level_in_one_output_is_drift_naming_cell_and_image(
+    sample_home, sample_results, tmp_path, capsys
+):
     golden = _record(sample_results, tmp_path, capsys)
     png = _output_png(sample_results, "bicubic", "coffee")
     px = np.asarray(Image.open(png)).copy()

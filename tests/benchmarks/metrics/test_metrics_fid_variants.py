@@ -56,7 +56,11 @@ def test_cleanfid_legacy_features_equal_cleanfid_folder_features(metric_weights,
     from cleanfid.fid import get_folder_features
 
     ext = build_fid_extractor("inception", "clean-fid", mode)
-    model = ext.model if mode == "legacy_tensorflow" else (lambda x: ext.model(x / 255)[0].squeeze(-1).squeeze(-1))
+    model = (
+        ext.model
+        if mode == "legacy_tensorflow"
+        else (lambda x: ext.model(x / 255)[0].squeeze(-1).squeeze(-1))
+    )
     # batch_size=1: without an outside resize, clean-fid cannot batch images of different sizes
     ref = get_folder_features(str(folder), model, num_workers=0, batch_size=1, device=torch.device("cpu"),
                               mode=mode, verbose=False)  # fmt: skip

@@ -16,7 +16,9 @@ from tests.benchmarks.metrics.conftest import distort, photo, save
 
 SHIPPED = ("basicsr", "osediff", "pasd", "pyiqa-default", "stablesr")
 #: a source names a file at a commit, a repository thread, the paper, or the suite's own file
-CITATION = re.compile(r"@[0-9a-f]{7}:[\w./-]+|#\d+|paper|benchmarks/[\w/]+\.py|cleanfid/\w+\.py|suite default")
+CITATION = re.compile(
+    r"@[0-9a-f]{7}:[\w./-]+|#\d+|paper|benchmarks/[\w/]+\.py|cleanfid/\w+\.py|suite default"
+)
 
 
 def test_the_five_cards_ship_complete_and_every_setting_cites_its_source():
@@ -24,7 +26,9 @@ def test_the_five_cards_ship_complete_and_every_setting_cites_its_source():
     for card in list_cards():
         assert set(card.settings) == set(SETTINGS), card.name
         for key in SETTINGS:
-            assert CITATION.search(card.sources[key]), f"{card.name}: {key} cites no file: {card.sources[key]!r}"
+            assert CITATION.search(card.sources[key]), (
+                f"{card.name}: {key} cites no file: {card.sources[key]!r}"
+            )
         assert card.packages and card.summary
 
 
@@ -53,7 +57,9 @@ def pairs(tmp_path_factory):
 
 def _ours(pairs, card: str) -> dict[str, np.ndarray]:
     pred, gt, _ = pairs
-    result = evaluate(pred, gt, ["psnr", "ssim"], EngineOptions(n_resamples=10, **get_card(card).engine_fields()))
+    result = evaluate(
+        pred, gt, ["psnr", "ssim"], EngineOptions(n_resamples=10, **get_card(card).engine_fields())
+    )
     return {m: result.per_image[m].to_numpy(float) for m in ("psnr", "ssim")}
 
 

@@ -28,7 +28,10 @@ def test_preset_protocol_is_checked_when_loaded(tmp_path):
         load_preset(path)
     preset = load_preset(write_preset(tmp_path / "p.toml", tmp_path, protocol="basicsr",
                                       protocol_options={"ssim.crop_border": 0}))  # fmt: skip
-    assert preset.card().name == "basicsr+custom" and preset.as_dict()["protocol_card"]["settings"]["ssim.crop_border"] == 0
+    assert (
+        preset.card().name == "basicsr+custom"
+        and preset.as_dict()["protocol_card"]["settings"]["ssim.crop_border"] == 0
+    )
 
 
 def test_run_records_its_card_and_scores_under_it(sample_home, sample_results, tmp_path):
@@ -56,7 +59,6 @@ def test_run_records_its_card_and_scores_under_it(sample_home, sample_results, t
 def test_metrics_cli_protocol_records_the_card(tmp_path, capsys):
     import pyiqa
     import torch
-    from PIL import Image
 
     from tests.benchmarks.metrics.conftest import distort, photo, save
 
@@ -82,7 +84,9 @@ def test_metrics_cli_protocol_records_the_card(tmp_path, capsys):
                  "--protocol", "pyiqa-default", "--crop-border", "2", "--out", str(out)])  # fmt: skip
     capsys.readouterr()
     data = json.loads(out.with_suffix(".json").read_text())
-    assert data["protocol"] == "pyiqa-default+custom" and data["metrics"]["psnr"]["options"]["crop_border"] == 2
+    assert (
+        data["protocol"] == "pyiqa-default+custom" and data["metrics"]["psnr"]["options"]["crop_border"] == 2
+    )
     assert main(["metrics", "--pred", str(tmp_path / "pred"), "--gt", str(tmp_path / "gt"),
                  "--protocol", "nope", "--out", str(out)]) == 2  # fmt: skip
     assert "unknown protocol 'nope'" in capsys.readouterr().err

@@ -30,7 +30,9 @@ def test_spread_value_under_a_card_equals_the_run_under_that_card(sample_home, s
     from tests.benchmarks.drift.sample_runs import run_sample
 
     rgb = run_sample(tmp_path / "rgb", sample_home, protocol="basicsr")
-    rows = protocol_spread(sample_results, [get_card("pasd"), get_card("basicsr")], ["psnr", "ssim"], explain=False)
+    rows = protocol_spread(
+        sample_results, [get_card("pasd"), get_card("basicsr")], ["psnr", "ssim"], explain=False
+    )
     with ResultsStore(rgb) as b, ResultsStore(sample_results) as a:
         rgb_cells = b.set_level().set_index(["method", "metric"]).value
         y_cells = a.set_level().set_index(["method", "metric"]).value
