@@ -107,11 +107,10 @@ def format_report(
     if report.weights:
         con.print(f"weights that changed ({labels[0]} -> {labels[1]}):")
         for art, a, b, content in report.weights:
-            tag = (
-                ("content, allowed" if report.allow_env_change else "content, DRIFT")
-                if content
-                else "location only"
-            )
+            if content:
+                tag = "other file (sha256/revision), " + ("allowed" if report.allow_env_change else "DRIFT")
+            else:
+                tag = "location only" if a and b else ("now found" if b else "no longer found")
             con.print(f"  - {art}: {a or 'not used'} -> {b or 'not used'} [{tag}]")
     if report.new:
         con.print(

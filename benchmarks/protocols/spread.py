@@ -62,34 +62,44 @@ def _order(key: str) -> int:
 
 
 def _score(pred: Path, gt: Path | None, metrics: list[str], card: ProtocolCard, device: str, cache: str):
-    """{metric: value or None}, {metric: note} for one card."""
-    from benchmarks.metrics.engine import EngineOptions, evaluate
-    from benchmarks.metrics.results import MISSING
-    from pasd.hub import MissingWeightsError
+    """{metric: value or None}, {metric: why there is no value} for one card."""
+    from benchmarks.metrics.engine import EngineOptions
 
     opts = EngineOptions(
         device=device, skip_missing=True, cache_dir=cache, n_resamples=10, **card.engine_fields()
     )
+    # the table says "weights missing" per cell; the engine's warning would repeat it per card and step
+    engine_log = logging.getLogger("benchmarks.metrics.engine")
+    level = engine_log.level
+    engine_log.setLevel(logging.ERROR)
+    try:
+        return _evaluate(pred, gt, list(metrics), opts)
+    finally:
+        engine_log.setLevel(level)
+
+
+def _evaluate(pred: Path, gt: Path | None, metrics: list[str], opts):
+    from benchmarks.metrics.engine import evaluate
+    from benchmarks.metrics.results import MISSING
+    from pasd.hub import MissingWeightsError
+
+    errors = (ValueError, KeyError, TypeError, MissingWeightsError)
     values: dict[str, float | None] = {}
     notes: dict[str, str] = {}
-    todo = list(metrics)
-    # one pass for all metrics; if a card setting is unavailable for one metric, score the rest alone
+    # one pass for all metrics; if a card setting is unavailable for one metric, score each alone
     try:
-        groups = [todo]
-        result = evaluate(pred, gt, todo, opts)
-        results = [result]
-    except (ValueError, KeyError, TypeError, MissingWeightsError):
-        groups, results = [], []
-        for m in todo:
+        runs = [(metrics, evaluate(pred, gt, metrics, opts))]
+    except errors:
+        runs = []
+        for m in metrics:
             try:
-                results.append(evaluate(pred, gt, [m], opts))
-                groups.append([m])
-            except (ValueError, KeyError, TypeError, MissingWeightsError) as exc:
+                runs.append(([m], evaluate(pred, gt, [m], opts)))
+            except errors as exc:
                 values[m], notes[m] = (
                     None,
                     str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc),
                 )
-    for group, result in zip(groups, results):
+    for group, result in runs:
         for m in group:
             entry = result.summary["metrics"][m]
             if entry.get("status") == MISSING:

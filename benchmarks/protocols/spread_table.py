@@ -42,9 +42,12 @@ def format_spread(rows: list[SpreadRow], cards: list[str]) -> str:
             )
             for s in r.steps:
                 con.print(f"    {_step(s)}" + (f" ({s.note})" if s.note else ""))
-    notes = {(r.metric, c, n) for r in rows for c, n in r.notes.items()}
-    for metric, card, note in sorted(notes):
-        con.print(f"  n/a: {metric} under {card}: {note.splitlines()[0][:200]}")
+    notes: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        for card, note in r.notes.items():
+            notes.setdefault((r.metric, note.splitlines()[0][:200]), set()).add(card)
+    for (metric, note), which in sorted(notes.items()):
+        con.print(f"  n/a: {metric} under {', '.join(sorted(which))}: {note}")
     return buf.getvalue()
 
 

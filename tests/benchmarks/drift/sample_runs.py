@@ -62,14 +62,16 @@ def run_sample(out: Path, home: Path, **preset_kwargs) -> Path:
     return out / "results"
 
 
-def edit_env(results: Path, edit) -> None:
-    """Apply ``edit(env_dict)`` to the newest run's stored env record (to fake a package version)."""
+def edit_env(results: Path, edit, column: str = "env") -> None:
+    """Apply ``edit(record)`` to the newest run's stored ``env`` (or ``weights``) record, to fake a change."""
+    if column not in ("env", "weights"):
+        raise ValueError(column)
     con = sqlite3.connect(resolve_db_path(results))
     try:
-        rid, env = con.execute("SELECT run_id, env FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
-        env = json.loads(env)
-        edit(env)
-        con.execute("UPDATE runs SET env = ? WHERE run_id = ?", (json.dumps(env), rid))
+        rid, rec = con.execute(f"SELECT run_id, {column} FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        rec = json.loads(rec)
+        edit(rec)
+        con.execute(f"UPDATE runs SET {column} = ? WHERE run_id = ?", (json.dumps(rec), rid))
         con.commit()
     finally:
         con.close()
