@@ -80,7 +80,11 @@ def tests_gpu(session: nox.Session) -> None:
 
 @nox.session
 def calibration(session: nox.Session) -> None:
-    """Tests marked `calibration`: our metric numbers against published reference numbers (real weights)."""
+    """Tests marked `calibration`: our metric numbers against published reference numbers.
+
+    Needs the reference images (PASD_BENCH_PYIQA_CALIBRA=<IQA-PyTorch checkout>/ResultsCalibra) and,
+    for the network metrics, real weights; each test skips with the reason when they are absent.
+    """
     _install(session)
     session.run("pytest", "-m", "calibration", *(session.posargs or PYTEST_DEFAULTS))
 

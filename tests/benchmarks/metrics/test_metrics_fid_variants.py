@@ -25,6 +25,23 @@ def pt_weights(weights_home):
     return weights_home
 
 
+@pytest.fixture(scope="module")
+def pyiqa_extractor(pt_weights, weights_home, tmp_path_factory):
+    """One pyiqa Inception for the three modes (building the full-size network is the slow part)."""
+    from benchmarks.metrics.fid_variants import PyiqaInceptionExtractor
+
+    mp = pytest.MonkeyPatch()
+    table = tmp_path_factory.mktemp("tables") / "t.toml"
+    from benchmarks.metrics.random_weights import write_table
+
+    mp.setenv("PASD_BENCH_ARTIFACTS", str(write_table(table)))
+    mp.setenv("PASD_BENCH_HOME", str(weights_home))
+    try:
+        yield PyiqaInceptionExtractor("cpu")
+    finally:
+        mp.undo()
+
+
 @pytest.fixture
 def folder(tmp_path):
     d = tmp_path / "imgs"
@@ -40,10 +57,11 @@ def _arrays(folder):
 
 
 @pytest.mark.parametrize("mode", ["clean", "legacy_pytorch", "legacy_tensorflow"])
-def test_pyiqa_fid_features_equal_pyiqa_folder_features(metric_weights, pt_weights, folder, mode):
+def test_pyiqa_fid_features_equal_pyiqa_folder_features(pyiqa_extractor, folder, mode):
     from pyiqa.archs.fid_arch import get_folder_features
 
-    ext = build_fid_extractor("inception", "pyiqa", mode)
+    ext = pyiqa_extractor
+    ext.mode = mode  # the network is the same for every mode; only the resize / scaling differ
     ref = get_folder_features(str(folder), ext.model, num_workers=0, batch_size=8, device=torch.device("cpu"),
                               mode=mode, verbose=False)  # fmt: skip
     ours = ext(_arrays(folder))
