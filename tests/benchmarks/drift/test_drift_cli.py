@@ -107,9 +107,13 @@ def test_a_package_outside_the_protocol_is_reported_not_failed(sample_results, t
 
 
 def test_weights_with_another_hash_are_drift_a_moved_file_is_not(sample_results, tmp_path, capsys):
-    edit_env(sample_results, lambda w: w.update({"pasd": "a" * 64, "inception-fid": "/old/place.pt"}), "weights")
+    edit_env(
+        sample_results, lambda w: w.update({"pasd": "a" * 64, "inception-fid": "/old/place.pt"}), "weights"
+    )
     golden = _record(sample_results, tmp_path, capsys)
-    edit_env(sample_results, lambda w: w.update({"pasd": "b" * 64, "inception-fid": "/new/place.pt"}), "weights")
+    edit_env(
+        sample_results, lambda w: w.update({"pasd": "b" * 64, "inception-fid": "/new/place.pt"}), "weights"
+    )
     code, out = _check(sample_results, golden, capsys)
     assert code == 1, out
     assert "pasd: {'sha256': 'aaaa" in out and "other file (sha256/revision), DRIFT" in out
