@@ -12,7 +12,11 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_venv = "yes"
 nox.options.default_venv_backend = "virtualenv"  # pip: the machine's torch wheels come from local disk
 
-LOCATIONS = {"src": ["pasd", "baselines", "benchmarks", "tests", "noxfile.py"], "demo": "reports/smoke"}
+LOCATIONS = {
+    "src": ["pasd", "baselines", "benchmarks", "tests", "noxfile.py"],
+    "demo": "reports/smoke",
+    "drift": "runs/sample-golden",  # results of the suite's own drift check (git-ignored)
+}
 PYTEST_DEFAULTS = ["-q", "-p", "no:cacheprovider", "--durations=15"]
 
 
@@ -76,6 +80,27 @@ def tests_gpu(session: nox.Session) -> None:
 
 @nox.session
 def calibration(session: nox.Session) -> None:
-    """Tests marked `calibration`: our metric numbers against published reference numbers (real weights)."""
+    """Tests marked `calibration`: our metric numbers against published reference numbers.
+
+    Needs the reference images (PASD_BENCH_PYIQA_CALIBRA=<IQA-PyTorch checkout>/ResultsCalibra) and,
+    for the network metrics, real weights; each test skips with the reason when they are absent.
+    """
     _install(session)
     session.run("pytest", "-m", "calibration", *(session.posargs or PYTEST_DEFAULTS))
+
+
+@nox.session
+def drift(session: nox.Session) -> None:
+    """Metric drift: run the `sample-golden` preset and compare with benchmarks/drift/golden/sample.json.
+
+    Exit 1 on drift, 2 on missing cells. `nox -s drift -- --record` rewrites the golden file
+    (after a deliberate change); `nox -s drift -- check --results DIR --golden FILE` checks your own
+    results instead (any `pasd-bench drift` arguments).
+    """
+    _install(session)
+    env = {"LC_ALL": "C.UTF-8", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    args = list(session.posargs)
+    if args and args[0] in ("check", "record", "sample"):
+        session.run("pasd-bench", "drift", *args, env=env)
+    else:
+        session.run("pasd-bench", "drift", "sample", "--out", LOCATIONS["drift"], *args, env=env)

@@ -43,6 +43,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "benchmarks.commands.exemplars",
         "Seeded, hashed exemplar set from a personalized model (Table 2 FID reference).",
     ),
+    "drift": (
+        "benchmarks.commands.drift",
+        "Golden numbers for CI: record, then check runs (exit 1 on drift).",
+    ),
+    "protocols": (
+        "benchmarks.commands.protocols",
+        "Evaluation protocol cards: list, show, spread of scores.",
+    ),
 }
 
 

@@ -45,7 +45,14 @@ def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list
     "--crop-border",
     type=click.IntRange(min=0),
     default=None,
-    help="Pixels cropped from each side for PSNR/SSIM [default: 4, BasicSR convention].",
+    help="Pixels cropped from each side for PSNR/SSIM [default: the protocol's; 4 for pasd].",
+)
+@click.option(
+    "--protocol",
+    default="pasd",
+    show_default=True,
+    help="Evaluation protocol card (pasd, basicsr, pyiqa-default, stablesr, osediff) or a card .toml; "
+    "explicit options here override it. `pasd-bench protocols show NAME` lists its settings.",
 )
 @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda or cuda:1.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
@@ -70,9 +77,8 @@ def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list
 @click.option(
     "--alpha",
     type=click.Choice(["error", "drop", "white", "black"]),
-    default="error",
-    show_default=True,
-    help="Translucent alpha channels: fail, ignore alpha, or composite onto white/black.",
+    default=None,
+    help="Translucent alpha channels: fail, ignore alpha, or composite onto white/black [default: the protocol's].",
 )
 @click.option(
     "--skip-missing", is_flag=True, help="Compute the metrics whose weights exist; mark the others missing."
@@ -89,8 +95,9 @@ def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed for the 95% CIs.")
 @click.option("--n-resamples", type=click.IntRange(min=1), default=2000, show_default=True)
 def command(
-    pred_dir: Path, gt_dir: Path | None, metric_names: list[str], crop_border: int | None, device: str,
-    batch_size: int, out_csv: Path, pairs_file: Path | None, resize_pred: bool, alpha: str, skip_missing: bool,
+    pred_dir: Path, gt_dir: Path | None, metric_names: list[str], crop_border: int | None, protocol: str,
+    device: str, batch_size: int, out_csv: Path, pairs_file: Path | None, resize_pred: bool, alpha: str | None,
+    skip_missing: bool,
     skip_unreadable: bool, cache_dir: Path | None, seed: int, n_resamples: int,
 ) -> None:  # fmt: skip
     """PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID (and NIQE, MANIQA, CLIPIQA) in one pass."""
@@ -98,11 +105,11 @@ def command(
     from benchmarks.metrics import EngineOptions, UnreadableImagesError, evaluate, load_mapping, write_outputs
     from pasd.hub import MissingWeightsError, bench_home
 
+    card = _card(protocol, crop_border, alpha, resize_pred)
     opts = EngineOptions(
-        crop_border=crop_border, device=device, batch_size=batch_size, alpha=alpha,  # type: ignore[arg-type]
-        size_mismatch="resize-pred" if resize_pred else "error", skip_missing=skip_missing,
+        crop_border=crop_border, device=device, batch_size=batch_size, skip_missing=skip_missing,
         skip_unreadable=skip_unreadable, cache_dir=str(cache_dir or bench_home() / "feature-cache"),
-        n_resamples=n_resamples, seed=seed,
+        n_resamples=n_resamples, seed=seed, **card.engine_fields(),
     )  # fmt: skip
     mapping = load_mapping(pairs_file) if pairs_file else None
     failure: UnreadableImagesError | None = None
@@ -114,12 +121,31 @@ def command(
         raise  # the CLI prints it as one message naming the fetch command
     except (ValueError, FileNotFoundError, KeyError) as exc:
         raise click.ClickException(str(exc).strip('"')) from exc
+    result.summary["protocol_card"] = card.as_dict()
     json_path = write_outputs(result, out_csv, env=collect_env())
     _print_summary(result, out_csv, json_path)
     if failure is not None:
         raise click.ClickException(
             f"{failure} (results for the rest are in {out_csv}; --skip-unreadable to accept)"
         )
+
+
+def _card(protocol: str, crop_border: int | None, alpha: str | None, resize_pred: bool):
+    """The protocol card with this command's explicit options applied on top (recorded as overrides)."""
+    from benchmarks.protocols import get_card
+
+    overrides: dict = {}
+    if crop_border is not None:
+        overrides |= {"psnr.crop_border": crop_border, "ssim.crop_border": crop_border}
+    if alpha is not None:
+        overrides["images.alpha"] = alpha
+    if resize_pred:
+        overrides["images.resize"] = "resize-pred"
+    try:
+        return get_card(protocol, overrides)
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise click.BadParameter(str(msg), param_hint="--protocol") from exc
 
 
 def _print_summary(result, out_csv: Path, json_path: Path) -> None:

@@ -74,3 +74,13 @@ def show_cmd(results_dir: Path, run_id: int | None, per_image: bool, config: boo
     if not fails.empty:
         click.echo(f"{len(fails)} failure(s):")
         click.echo(fails[["method", "dataset", "image", "error"]].to_string(index=False))
+
+
+def _add_diff() -> None:
+    # `results diff` lives in its own module (it shares the drift machinery)
+    from benchmarks.commands.results_diff import diff_cmd
+
+    command.add_command(diff_cmd)
+
+
+_add_diff()

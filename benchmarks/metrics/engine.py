@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +40,10 @@ class EngineOptions:
     confidence: float = 0.95
     n_resamples: int = 2000
     seed: int = 0
+    #: metric name -> options for its class, over the preset's (a protocol card fills this)
+    metric_options: dict[str, dict] = field(default_factory=dict)
+    #: the protocol card these options came from (recorded with the results), if any
+    protocol: str | None = None
 
     def check(self) -> None:
         if self.batch_size < 1:
@@ -50,6 +54,19 @@ class EngineOptions:
             raise ValueError(f"alpha policy {self.alpha!r} not in {ALPHA_POLICIES}")
         if self.crop_border is not None and self.crop_border < 0:
             raise ValueError(f"crop_border must be >= 0, got {self.crop_border}")
+        if not isinstance(self.metric_options, dict) or not all(
+            isinstance(v, dict) for v in self.metric_options.values()
+        ):
+            raise TypeError(f"metric_options must map metric names to dicts, got {self.metric_options!r}")
+
+
+def resolved_options(name: str, opts: EngineOptions) -> dict:
+    """Every option ``name`` is built with: the preset's, then ``metric_options``, then ``crop_border``."""
+    spec = get_spec(name)
+    out = {**spec.opts, **opts.metric_options.get(spec.name, {})}
+    if "crop_border" in out and opts.crop_border is not None:
+        out["crop_border"] = opts.crop_border
+    return out
 
 
 def build_metrics(
@@ -58,13 +75,8 @@ def build_metrics(
     per_image, sets = [], []
     for name in names:
         spec = get_spec(name)
-        kw = (
-            {"crop_border": opts.crop_border}
-            if "crop_border" in spec.opts and opts.crop_border is not None
-            else {}
-        )
         try:
-            m = create_metric(spec.name, device=opts.device, **kw)
+            m = create_metric(spec.name, device=opts.device, **resolved_options(spec.name, opts))
         except MissingWeightsError as exc:
             if not opts.skip_missing:
                 raise MissingWeightsError(

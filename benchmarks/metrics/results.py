@@ -43,6 +43,8 @@ class UnreadableImagesError(ValueError):
 
 def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
     """Build the :class:`EvaluationResult` of a finished pass (see ``engine.run_pass``)."""
+    from benchmarks.metrics.engine import resolved_options
+
     rows = {n: i for i, n in enumerate(state.names)}
     table: dict[str, list] = {"image": [p.name for p in state.pairs]}
     bad = set(state.unreadable)
@@ -55,10 +57,8 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         spec = get_spec(name)
         entry: dict[str, Any] = {
             "mode": spec.mode, "lower_better": spec.lower_better, "title": spec.title,
-            "weights": list(spec.weights), "options": dict(spec.opts),
+            "weights": list(spec.weights), "options": resolved_options(name, opts),
         }  # fmt: skip
-        if name in ("psnr", "ssim", "psnr-matlab", "ssim-matlab") and opts.crop_border is not None:
-            entry["options"]["crop_border"] = opts.crop_border
         if name in state.missing:
             entry |= {"status": MISSING, "reason": state.missing[name]}
             if spec.mode != "set":
@@ -88,6 +88,7 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         "unreadable": state.unreadable,
         "input_notes": state.notes,
         "options": dataclasses.asdict(opts),
+        "protocol": opts.protocol,
         "bootstrap": {"method": "percentile", "confidence": opts.confidence, "n_resamples": opts.n_resamples,
                       "seed": opts.seed},
     }  # fmt: skip

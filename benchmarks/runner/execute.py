@@ -131,7 +131,8 @@ def _score(job: Job, plan: Plan, device: str, progress: bool, store, run_id: int
         metrics = [m for m in metrics if m not in paired and m not in sets]
         if not metrics:
             return
-    opts = EngineOptions(device=device, skip_missing=True, cache_dir=str(plan.out_dir / "feature-cache"))
+    opts = EngineOptions(device=device, skip_missing=True, cache_dir=str(plan.out_dir / "feature-cache"),
+                         **plan.preset.card().engine_fields())  # fmt: skip
     result = evaluate(view / "pred", view / "gt" if has_gt else None, metrics, opts, progress=progress)
     per_image = result.per_image
     numeric = [
@@ -180,7 +181,11 @@ def run_preset(
         weights = {art: str(p) for art, p in _resolved_weights(plan).items()}
         env = collect_env()
         run_id = store.add_run(
-            preset.name, preset.as_dict(), env, weights=weights, git_revision=env["git_revision"]
+            preset.name,
+            {**preset.as_dict(), "device": device},
+            env,
+            weights=weights,
+            git_revision=env["git_revision"],
         )
     summary = RunSummary(run_id, out_dir, plan)
     try:

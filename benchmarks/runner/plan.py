@@ -133,8 +133,8 @@ def format_plan(plan: Plan) -> str:
 def _protocol_lines(preset: Preset) -> list[str]:
     """The preset's shared params and reference set (and whether the reference is on disk)."""
     from benchmarks.metrics.configs import get_spec
-    from benchmarks.runner.protocol import describe_reference
     from benchmarks.runner.reference import locate_reference
+    from benchmarks.runner.shared_settings import describe_reference
 
     lines = [f"shared: {k}={v}" for k, v in preset.shared.items()]
     if preset.reference is not None or (

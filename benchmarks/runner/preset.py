@@ -37,12 +37,24 @@ class Preset:
     source: str = ""
     #: params set once for every method that takes them (``[shared]``; ``run --set KEY=VALUE``)
     shared: dict[str, Any] = field(default_factory=dict)
-    #: the FID/CLIP-FID reference set for sets without ground truth (see benchmarks.runner.protocol)
+    #: the FID/CLIP-FID reference set for sets without ground truth (see benchmarks.runner.shared_settings)
     reference: dict[str, Any] | None = None
+    #: the evaluation protocol card (``benchmarks.protocols``): a name or a card TOML path
+    protocol: str = "pasd"
+    #: settings replaced on top of the card (``[protocol_options]`` in the preset)
+    protocol_options: dict[str, Any] = field(default_factory=dict)
+
+    def card(self):
+        """The resolved :class:`~benchmarks.protocols.ProtocolCard` this preset scores under."""
+        from benchmarks.protocols import get_card
+
+        return get_card(self.protocol, self.protocol_options)
 
     def as_dict(self) -> dict[str, Any]:
         """The resolved config, as stored with every run."""
         return {
+            "protocol": self.protocol,
+            "protocol_card": self.card().as_dict(),
             "name": self.name,
             "description": self.description,
             "task": self.task,
@@ -67,7 +79,7 @@ def load_preset(
 
     Args:
         overrides: ``KEY=VALUE`` settings (``pasd-bench run --set``): a ``[shared]`` param, or
-            ``reference.KEY=VALUE`` (see :mod:`benchmarks.runner.protocol`).
+            ``reference.KEY=VALUE`` (see :mod:`benchmarks.runner.shared_settings`).
 
     Raises:
         FileNotFoundError: neither a shipped preset nor an existing file.
@@ -103,10 +115,11 @@ def load_preset(
     for key in ("name", "metrics"):
         if key not in raw:
             raise ValueError(f"preset {path}: missing {key!r}")
-    from benchmarks.runner.protocol import apply_overrides, apply_shared, check_reference
+    from benchmarks.runner.shared_settings import apply_overrides, apply_shared, check_reference
 
     shared, reference = apply_overrides(dict(raw.get("shared", {})), raw.get("reference"), overrides, path)
     methods = entries("methods")
+    protocol, protocol_options = _protocol(raw, path)
     return Preset(
         name=raw["name"],
         description=raw.get("description", ""),
@@ -118,7 +131,28 @@ def load_preset(
         source=str(path),
         shared=shared,
         reference=check_reference(reference, data, path),
+        protocol=protocol,
+        protocol_options=protocol_options,
     )
+
+
+def _protocol(raw: dict[str, Any], path: Path) -> tuple[str, dict[str, Any]]:
+    """``protocol = "NAME"`` (default ``pasd``) and ``[protocol_options]``, checked against the cards.
+
+    A relative card path is read relative to the preset file.
+    """
+    from benchmarks.protocols import DEFAULT_PROTOCOL, get_card
+
+    name = str(raw.get("protocol", DEFAULT_PROTOCOL))
+    if name.endswith(".toml") and not Path(name).is_absolute():
+        name = str((path.parent / name).resolve())
+    options = dict(raw.get("protocol_options", {}))
+    try:
+        get_card(name, options)
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise ValueError(f"preset {path}: protocol {name!r}: {msg}") from exc
+    return name, options
 
 
 def apply_only(preset: Preset, only: list[str]) -> Preset:

@@ -1,6 +1,6 @@
 """Where a preset's reference set is on disk, and FID/CLIP-FID of a job's outputs against it.
 
-Used for datasets without ground truth (stylization); see :mod:`benchmarks.runner.protocol`.
+Used for datasets without ground truth (stylization); see :mod:`benchmarks.runner.shared_settings`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchmarks.runner.protocol import NO_REFERENCE, describe_reference
+from benchmarks.runner.shared_settings import NO_REFERENCE, describe_reference
 
 
 def locate_reference(reference: dict[str, Any] | None) -> tuple[Path | None, str | None]:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from benchmarks.runner.protocol import NO_REFERENCE
+from benchmarks.runner.shared_settings import NO_REFERENCE
 from benchmarks.tables.ranking import Mark
 
 CellKind = Literal["number", "status", "empty", "delta", "text"]
