@@ -1,6 +1,10 @@
-"""Bradley-Terry scores from the pairwise wins implied by rank-1 choices, with a rater bootstrap.
+"""Bradley-Terry scores from pairwise wins (2AFC answers, or those implied by rank-1 choices), with a
+rater bootstrap.
 
-Picking method *i* out of a displayed set implies *i* beat every other method shown. If raters
+In the pairwise design each answer is one comparison; a "no visible difference" answer counts as
+half a win for each side (the usual treatment of ties in a Bradley-Terry fit, which keeps the
+scores on the same scale as without ties). Picking method *i* out of a displayed set implies *i*
+beat every other method shown. If raters
 follow Luce's choice rule with strengths ``p``, the Bradley-Terry MLE on these implied wins is
 ``p`` again (in expectation), so the scores are comparable across studies with different method
 sets. The fit is Hunter's (2004) MM algorithm, run for many bootstrap replicates at once.
@@ -12,21 +16,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from benchmarks.study.spec import TIE
+
 #: virtual wins added in both directions of every pair, so a method with zero wins keeps a
 #: finite (small) score instead of diverging to 0
 PRIOR_WINS = 0.1
 
 
 def pairwise_wins(votes: pd.DataFrame, methods: list[str]) -> np.ndarray:
-    """``W[i, j]`` = times method i was chosen while j was shown.
+    """``W[i, j]`` = times method i was chosen while j was shown (a tie: half a win each way).
 
     Args:
-        votes: columns ``chosen_method`` and ``display_order`` (list of methods shown).
+        votes: columns ``chosen_method`` (a method or :data:`~benchmarks.study.spec.TIE`) and
+            ``display_order`` (list of methods shown).
         methods: row/column order.
     """
     idx = {m: k for k, m in enumerate(methods)}
     wins = np.zeros((len(methods), len(methods)))
     for chosen, shown in zip(votes["chosen_method"], votes["display_order"]):
+        if chosen == TIE:  # half a win each way between every pair shown
+            for a in shown:
+                for b in shown:
+                    if a != b:
+                        wins[idx[a], idx[b]] += 0.5
+            continue
         i = idx[chosen]
         for m in shown:
             if m != chosen:
