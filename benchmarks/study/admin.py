@@ -6,7 +6,6 @@ taken from the URL, where it would end up in browser history, proxy logs and Ref
 Without it every route but the login form answers 401 and reveals nothing.
 """
 
-
 # no `from __future__ import annotations`: FastAPI reads the route annotations (Request) at runtime
 import hashlib
 import json

@@ -3,7 +3,7 @@
 - best-of-N: rank-1 vote shares with rater-bootstrap intervals (the chart default) and Goodman
   simultaneous intervals (which treat votes as independent), chi-square, Bradley-Terry on implied
   wins, Fleiss' kappa, position bias.
-- pairwise (2AFC with ties): Bradley-Terry strengths (ties as half wins) with rater-bootstrap
+- pairwise (2AFC with ties): Bradley-Terry strengths (fitted on decided answers) with rater-bootstrap
   intervals, win rates per method and per pair, tie rate, left/right bias.
 - MOS: mean opinion score per method with rater-bootstrap and BT.500 intervals.
 
@@ -212,8 +212,7 @@ def _best_of_n(main: pd.DataFrame, methods: list[str], n_boot: int, alpha: float
 
 def _pairwise(main: pd.DataFrame, methods: list[str], n_boot: int, alpha: float, seed: int):
     bt = bradley_terry_table(main, methods, n_boot, alpha, seed)
-    wins = pairwise_wins(main, methods)  # ties already count half each way
-    comparisons = wins + wins.T
+    wins = pairwise_wins(main, methods)  # decided answers only
     ties = np.zeros_like(wins)
     idx = {m: k for k, m in enumerate(methods)}
     for chosen, shown in zip(main["chosen_method"], main["display_order"]):
@@ -221,15 +220,16 @@ def _pairwise(main: pd.DataFrame, methods: list[str], n_boot: int, alpha: float,
             a, b = idx[shown[0]], idx[shown[1]]
             ties[a, b] += 1
             ties[b, a] += 1
+    comparisons = wins + wins.T + ties
     n_cmp = comparisons.sum(axis=1)
+    score = wins.sum(axis=1) + ties.sum(axis=1) / 2
     summary = pd.DataFrame(
         {
             "comparisons": n_cmp.astype(int),
-            "wins": (wins - ties / 2).sum(axis=1).round(6),
+            "wins": wins.sum(axis=1).astype(int),
             "ties": ties.sum(axis=1).astype(int),
-            "win_rate": np.divide(
-                wins.sum(axis=1), n_cmp, out=np.full(len(methods), np.nan), where=n_cmp > 0
-            ),
+            # descriptive: (wins + ties / 2) / comparisons
+            "win_rate": np.divide(score, n_cmp, out=np.full(len(methods), np.nan), where=n_cmp > 0),
         },
         index=pd.Index(methods, name="method"),
     ).join(bt)
@@ -239,8 +239,8 @@ def _pairwise(main: pd.DataFrame, methods: list[str], n_boot: int, alpha: float,
     decided = main[main["chosen_method"] != TIE]
     left = (pd.to_numeric(decided["chosen_position"]) == 1).sum()
     pairs = {
-        f"{a} vs {b}": {"n": int(comparisons[i, j]), "wins_a": float(wins[i, j] - ties[i, j] / 2),
-                        "wins_b": float(wins[j, i] - ties[i, j] / 2), "ties": int(ties[i, j])}
+        f"{a} vs {b}": {"n": int(comparisons[i, j]), "wins_a": int(wins[i, j]), "wins_b": int(wins[j, i]),
+                        "ties": int(ties[i, j])}
         for i, a in enumerate(methods) for j, b in enumerate(methods) if i < j and comparisons[i, j] > 0
     }  # fmt: skip
     extra = {
@@ -250,7 +250,8 @@ def _pairwise(main: pd.DataFrame, methods: list[str], n_boot: int, alpha: float,
             "left_share": float(left / max(1, len(decided))),
             **chi_square_uniform([left, len(decided) - left]),
         },
-        "note": "ties count as half a win for each side; BT intervals resample raters",
+        "note": "BT strengths are fitted on decided answers (ties carry no order under Davidson's tie model); "
+        "BT intervals resample raters",
     }
     return summary, extra
 

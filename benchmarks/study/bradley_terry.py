@@ -1,9 +1,11 @@
 """Bradley-Terry scores from pairwise wins (2AFC answers, or those implied by rank-1 choices), with a
 rater bootstrap.
 
-In the pairwise design each answer is one comparison; a "no visible difference" answer counts as
-half a win for each side (the usual treatment of ties in a Bradley-Terry fit, which keeps the
-scores on the same scale as without ties). Picking method *i* out of a displayed set implies *i*
+In the pairwise design each decided answer is one comparison. "No visible difference" answers
+are left out of the fit: under Davidson's (1970) tie model, P(i beats j | not a tie) is still
+``p_i / (p_i + p_j)``, so the decided answers alone estimate the strengths without bias, whereas
+counting a tie as half a win each way pulls every strength toward equality. Ties are reported
+separately (tie rate, per pair). Picking method *i* out of a displayed set implies *i*
 beat every other method shown. If raters
 follow Luce's choice rule with strengths ``p``, the Bradley-Terry MLE on these implied wins is
 ``p`` again (in expectation), so the scores are comparable across studies with different method
@@ -24,7 +26,7 @@ PRIOR_WINS = 0.1
 
 
 def pairwise_wins(votes: pd.DataFrame, methods: list[str]) -> np.ndarray:
-    """``W[i, j]`` = times method i was chosen while j was shown (a tie: half a win each way).
+    """``W[i, j]`` = times method i was chosen while j was shown (ties are skipped).
 
     Args:
         votes: columns ``chosen_method`` (a method or :data:`~benchmarks.study.spec.TIE`) and
@@ -34,11 +36,7 @@ def pairwise_wins(votes: pd.DataFrame, methods: list[str]) -> np.ndarray:
     idx = {m: k for k, m in enumerate(methods)}
     wins = np.zeros((len(methods), len(methods)))
     for chosen, shown in zip(votes["chosen_method"], votes["display_order"]):
-        if chosen == TIE:  # half a win each way between every pair shown
-            for a in shown:
-                for b in shown:
-                    if a != b:
-                        wins[idx[a], idx[b]] += 0.5
+        if chosen == TIE:  # no information on the order (see the module docstring)
             continue
         i = idx[chosen]
         for m in shown:
