@@ -85,28 +85,60 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerProcess:
+    """``pasd-bench study serve`` in a subprocess on a loopback port; can be killed (-9) and restarted."""
+
+    def __init__(self, study: Path, log: Path, *extra: str) -> None:
+        self.study, self.log_path, self.extra = study, log, extra
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = log.open("ab")  # a file, not a pipe: a full pipe would block the server
+
+    def start(self) -> str:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.cli", "study", "serve", str(self.study), "--port", str(self.port),
+             "--admin-token", ADMIN, "--rate-limit", "0", *self.extra],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_up(self.base, self.proc, self.log_path)
+        return self.base
+
+    def kill9(self) -> None:
+        self.proc.kill()  # SIGKILL: no shutdown handlers, no flush
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
 @pytest.fixture
-def live_server(study_dir, tmp_path):
-    """``pasd-bench study serve`` in a subprocess on a free loopback port; yields its base URL."""
-    port = free_port()
-    log = (tmp_path / "serve.log").open("wb")  # a file, not a pipe: a full pipe would block the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.cli", "study", "serve", str(study_dir), "--port", str(port),
-         "--admin-token", ADMIN, "--rate-limit", "0"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(base, proc, tmp_path / "serve.log")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+def serve(tmp_path):
+    """Start servers on studies: ``base = serve(study_dir)``; all are stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def start(study: Path, *extra: str) -> str:
+        srv = ServerProcess(study, tmp_path / f"serve{len(started)}.log", *extra)
+        started.append(srv)
+        return srv.start()
+
+    start.servers = started
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def live_server(study_dir, serve):
+    """The fixture study served in a subprocess; yields its base URL."""
+    return serve(study_dir)
 
 
 def wait_up(base: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
@@ -153,7 +185,9 @@ def current(client, fetch_images: bool = True) -> tuple[int, list[str], str | No
 
 
 def vote(client, pos: int, token: str, **extra) -> int:
-    return client.post("/vote", data={"pos": pos, "option": token, **extra}, follow_redirects=False).status_code
+    return client.post(
+        "/vote", data={"pos": pos, "option": token, **extra}, follow_redirects=False
+    ).status_code
 
 
 def export(client, path: str = "/admin/export.csv") -> list[dict]:

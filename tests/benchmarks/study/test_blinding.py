@@ -44,12 +44,16 @@ def twin_sources(tmp_path, sources):
         pixels = np.asarray(Image.open(jpg).convert("RGB"))
         info = PngImagePlugin.PngInfo()
         info.add_text("Software", "Real-ESRGAN x4plus v0.3.0")
-        Image.fromarray(pixels).save(png_dir / f"{src.stem}.png", pnginfo=info, dpi=(300, 300), compress_level=1)
+        Image.fromarray(pixels).save(
+            png_dir / f"{src.stem}.png", pnginfo=info, dpi=(300, 300), compress_level=1
+        )
         os.utime(png_dir / f"{src.stem}.png", (old, old))
     return lq, {"jpegmethod": jpeg_dir, "pngmethod": png_dir}
 
 
-def test_two_methods_differing_only_in_format_metadata_and_mtime_are_served_identically(tmp_path, twin_sources):
+def test_two_methods_differing_only_in_format_metadata_and_mtime_are_served_identically(
+    tmp_path, twin_sources
+):
     lq, outs = twin_sources
     study = tmp_path / "study"
     spec = create_study(lq, outs, study, n_images=3, n_gold=1, min_view_ms=0)
@@ -91,7 +95,9 @@ def test_every_study_file_is_a_metadata_free_png_with_one_time_and_the_source_pi
     for im in spec.images:
         for m, rel in im.outputs.items():
             src = next(outs[m].glob(f"{im.name}.*"))
-            np.testing.assert_array_equal(decode_rgb(tmp_path / "s" / rel), np.asarray(Image.open(src).convert("RGB")))
+            np.testing.assert_array_equal(
+                decode_rgb(tmp_path / "s" / rel), np.asarray(Image.open(src).convert("RGB"))
+            )
         np.testing.assert_array_equal(
             decode_rgb(tmp_path / "s" / im.lq), np.asarray(Image.open(lq / f"{im.name}.png").convert("RGB"))
         )

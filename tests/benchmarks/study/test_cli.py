@@ -44,7 +44,10 @@ def test_create_then_analyze_writes_chart_and_summary(tmp_path, sources):
             assert "Which one is sharpest?" in c.get("/trial").text
             for _ in range(4):
                 t = api_trial(c)
-                assert c.post("/api/vote", json={"pos": t["pos"], "option": t["options"][rater]}).status_code == 200
+                assert (
+                    c.post("/api/vote", json={"pos": t["pos"], "option": t["options"][rater]}).status_code
+                    == 200
+                )
             assert c.get("/api/trial").json() == {"done": True}
     out = tmp_path / "analysis"
     bad = CliRunner().invoke(cli, ["study", "analyze", str(study), "--out", str(out), "--highlight", "pasd"])

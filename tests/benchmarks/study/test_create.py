@@ -54,8 +54,17 @@ def test_create_is_deterministic_per_seed(tmp_path, sources):
         ({"text": {"questoin": "x"}, "n_images": 4}, ValueError, "unknown study text key 'questoin'"),
         ({"text": {"question": "Page {pgae}"}, "n_images": 4}, ValueError, "unknown placeholders"),
     ],
-    ids=["too-many-images", "too-many-gold", "bad-design", "too-many-pairs", "subset", "repeats", "url", "text-key",
-         "placeholder"],
+    ids=[
+        "too-many-images",
+        "too-many-gold",
+        "bad-design",
+        "too-many-pairs",
+        "subset",
+        "repeats",
+        "url",
+        "text-key",
+        "placeholder",
+    ],
 )
 def test_create_rejects_bad_arguments(tmp_path, sources, kwargs, err, match):
     lq, outs = sources

@@ -36,7 +36,9 @@ def test_balanced_subsets_give_every_image_the_same_number_of_raters(tmp_path, s
         imgs = [im.id for _, _, im in rater_images(spec, r)]
         assert len(set(imgs)) == 3
         seen.update(imgs)
-        assert max(seen.values()) - min(seen.get(im.id, 0) for im in spec.images) <= 1  # balanced at every step
+        assert (
+            max(seen.values()) - min(seen.get(im.id, 0) for im in spec.images) <= 1
+        )  # balanced at every step
     assert set(seen.values()) == {3}
     app = create_app(tmp_path / "study", ADMIN, new_participants=(0, 1.0))
     for _ in range(8):
@@ -94,7 +96,7 @@ def test_pairwise_study_end_to_end_with_ties_and_analysis(tmp_path, sources8):
         consent(c)
         assert "No visible difference" in c.get("/trial").text
         # rater 0 always takes the tie, the others the left option
-        rows = _take(c, lambda pos, opts, tie, _: {"option": tie if rater == 0 else opts[0]})
+        rows = _take(c, lambda pos, opts, tie, _, r=rater: {"option": tie if r == 0 else opts[0]})
     assert len(rows) == 3 * load_study(study).n_trials
     ties = [r for r in rows if r["tie"] == "1"]
     assert ties and all(r["chosen_position"] == "" and r["chosen_method"] == TIE for r in ties)
@@ -117,11 +119,13 @@ def test_mos_study_end_to_end_with_ratings_and_analysis(tmp_path, sources8):
     grade = {"bicubic": 3, "sharp": 5, "smooth": 2}
     import sqlite3
 
-    for rater in range(3):
+    for _ in range(3):
         c = TestClient(app)
         consent(c)
         page = c.get("/trial").text
-        assert "5 Excellent" in page and "1 Bad" in page and 'data-ref="1"' not in page  # no reference by default
+        assert (
+            "5 Excellent" in page and "1 Bad" in page and 'data-ref="1"' not in page
+        )  # no reference by default
         pos, options, _ = current(c)
         assert len(options) == 1
         assert vote(c, pos, options[0]) == 400  # a rating is required
@@ -179,7 +183,9 @@ def test_charted_intervals_are_rater_clustered_and_cover_the_population_share():
         res = analyze_votes(votes, list(population), n_boot=300, seed=seed)
         s = res.summary.loc["a"]
         hits_rater += s["ci_low"] <= truth <= s["ci_high"]
-        g = vote_shares(votes["chosen_method"].value_counts().reindex(list(population), fill_value=0)).loc["a"]
+        g = vote_shares(votes["chosen_method"].value_counts().reindex(list(population), fill_value=0)).loc[
+            "a"
+        ]
         hits_goodman += g["ci_low"] <= truth <= g["ci_high"]
         assert s["rater_low"] == s["ci_low"] and s["goodman_low"] == pytest.approx(g["ci_low"])
     assert hits_rater / n_sim >= 0.85  # nominal 95%, percentile bootstrap with 16 raters
@@ -191,8 +197,18 @@ def test_consistency_flags_raters_who_contradict_themselves():
     rows = []
     for r, flip in (("p1", False), ("p2", True)):
         for pos in range(6):
-            rows.append({"participant": r, "trial_id": f"i{pos}", "trial_pos": pos, "kind": "main",
-                         "display_order": ["a", "b"], "chosen_method": "a", "chosen_position": 1, "repeat_of": None})
+            rows.append(
+                {
+                    "participant": r,
+                    "trial_id": f"i{pos}",
+                    "trial_pos": pos,
+                    "kind": "main",
+                    "display_order": ["a", "b"],
+                    "chosen_method": "a",
+                    "chosen_position": 1,
+                    "repeat_of": None,
+                }
+            )
         for k, pos in enumerate((6, 7)):
             rows.append({"participant": r, "trial_id": f"i{k}", "trial_pos": pos, "kind": "repeat",
                          "display_order": ["b", "a"], "chosen_method": "b" if flip else "a",

@@ -82,7 +82,9 @@ def test_chart_labels_are_readable_and_dollars_are_literal(tmp_path):
         assert label.get_position()[1] > top  # above the bar, on the white background
         assert matplotlib.colors.to_rgb(label.get_color())[0] < 0.3  # dark text
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        paths = study_chart(_summary(), tmp_path / "c", "best-of-n", title="Costs $5 vs $10", ci_label="error bars: x")
+        paths = study_chart(
+            _summary(), tmp_path / "c", "best-of-n", title="Costs $5 vs $10", ci_label="error bars: x"
+        )
     svg = paths[1].read_text()
     assert "Costs $5 vs $10" in svg and "$x$" in svg and "error bars: x" in svg
     matplotlib.pyplot.close(fig)

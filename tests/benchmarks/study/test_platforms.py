@@ -44,7 +44,9 @@ def test_prolific_ids_are_captured_and_the_rater_is_sent_back(tmp_path, sources)
     again = TestClient(app)  # the same Prolific participant in another browser
     page = again.get("/?PROLIFIC_PID=5f0c1a2b3c4d5e6f7a8b9c0d&STUDY_ID=study77&SESSION_ID=other").text
     assert "agree" in page
-    r = again.post("/consent", data={"agree": "yes", "platform": "prolific", "ext": "5f0c1a2b3c4d5e6f7a8b9c0d"})
+    r = again.post(
+        "/consent", data={"agree": "yes", "platform": "prolific", "ext": "5f0c1a2b3c4d5e6f7a8b9c0d"}
+    )
     assert r.status_code == 409
 
 
@@ -53,7 +55,9 @@ def test_mturk_preview_accept_and_submit_back(tmp_path, sources):
     preview = TestClient(app).get("/?assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&hitId=H1").text
     assert "This is a preview" in preview and 'id="consent-form"' not in preview
     c = TestClient(app)
-    _consent_from_page(c, "?workerId=W123&assignmentId=A456&hitId=H1&turkSubmitTo=https://workersandbox.mturk.com")
+    _consent_from_page(
+        c, "?workerId=W123&assignmentId=A456&hitId=H1&turkSubmitTo=https://workersandbox.mturk.com"
+    )
     _finish(c)
     done = c.get("/done").text
     assert 'action="https://workersandbox.mturk.com/mturk/externalSubmit"' in done
@@ -82,7 +86,9 @@ def test_desktop_only_gate(tmp_path, sources):
     assert r.status_code == 403 and "desktop or laptop" in r.text and "1200 pixels" in r.text
     small = TestClient(app).post("/consent", data={"agree": "yes", "screen_w": "1024"})
     assert small.status_code == 403
-    ok = TestClient(app).post("/consent", data={"agree": "yes", "screen_w": "1920", "dpr": "1"}, follow_redirects=False)
+    ok = TestClient(app).post(
+        "/consent", data={"agree": "yes", "screen_w": "1920", "dpr": "1"}, follow_redirects=False
+    )
     assert ok.status_code == 303
 
 
@@ -99,5 +105,9 @@ def test_every_rater_facing_string_comes_from_the_study_text(tmp_path, sources):
     c.post("/consent", data={"agree": "yes"})
     assert "Los" in c.get("/instructions").text
     trial = c.get("/trial").text
-    assert "Welches Ergebnis sieht am besten aus?" in trial and "Seite 1 von 4" in trial and "Bestätigen" in trial
+    assert (
+        "Welches Ergebnis sieht am besten aus?" in trial
+        and "Seite 1 von 4" in trial
+        and "Bestätigen" in trial
+    )
     assert load_study(tmp_path / "study").text["confirm"] == "Bestätigen"

@@ -157,7 +157,10 @@ def test_oversized_bodies_are_refused_before_parsing(client, monkeypatch):
 def test_new_participants_are_rate_limited_per_client(study_dir):
     """Defect 4: 300 cookie-less consents in 1.6 s all created participants."""
     app = create_app(study_dir, ADMIN, new_participants=(5, 60.0))
-    codes = [TestClient(app).post("/consent", data={"agree": "yes"}, follow_redirects=False).status_code for _ in range(8)]
+    codes = [
+        TestClient(app).post("/consent", data={"agree": "yes"}, follow_redirects=False).status_code
+        for _ in range(8)
+    ]
     assert codes == [303] * 5 + [429] * 3
     assert app.state.store.stats()["participants"] == 5
     r = TestClient(app).post("/consent", data={"agree": "yes"})
@@ -260,16 +263,29 @@ def test_resume_with_cookie_continues_at_the_same_trial(client):
 
 def test_admin_needs_the_token_and_never_takes_it_from_the_url(client):
     consent(client)
-    for path in ("/admin", "/admin/stats.json", "/admin/export.csv", "/admin/export.json", "/admin/export-long.csv"):
+    for path in (
+        "/admin",
+        "/admin/stats.json",
+        "/admin/export.csv",
+        "/admin/export.json",
+        "/admin/export-long.csv",
+    ):
         assert client.get(path).status_code == 401
-        assert client.get(path, headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
+        assert (
+            client.get(path, headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
+        )
         assert client.get(path, params={"token": ADMIN}).status_code == 401  # defect 7: not in the URL
         assert client.get(path, headers={"X-Admin-Token": ADMIN}).status_code == 200
     browser = TestClient(client.app)
     assert browser.post("/admin/login", data={"token": "wrong"}).status_code == 401
     r = browser.post("/admin/login", data={"token": ADMIN}, follow_redirects=False)
     cookie = r.headers["set-cookie"].lower()
-    assert r.status_code == 303 and "httponly" in cookie and "samesite=strict" in cookie and "path=/admin" in cookie
+    assert (
+        r.status_code == 303
+        and "httponly" in cookie
+        and "samesite=strict" in cookie
+        and "path=/admin" in cookie
+    )
     assert ADMIN.lower() not in cookie  # a digest, not the token
     page = browser.get("/admin")
     assert page.status_code == 200 and "CSV export" in page.text and ADMIN not in page.text
@@ -292,9 +308,17 @@ def test_security_headers_and_cookie_flags(study_dir):
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
     https = TestClient(create_app(study_dir, ADMIN), base_url="https://testserver")
-    assert "secure" in https.post("/consent", data={"agree": "yes"}, follow_redirects=False).headers["set-cookie"].lower()
+    assert (
+        "secure"
+        in https.post("/consent", data={"agree": "yes"}, follow_redirects=False).headers["set-cookie"].lower()
+    )
     forced = TestClient(create_app(study_dir, ADMIN, secure_cookie=True))
-    assert "secure" in forced.post("/consent", data={"agree": "yes"}, follow_redirects=False).headers["set-cookie"].lower()
+    assert (
+        "secure"
+        in forced.post("/consent", data={"agree": "yes"}, follow_redirects=False)
+        .headers["set-cookie"]
+        .lower()
+    )
 
 
 def test_votes_database_is_bound_to_its_study(client, study_dir):
