@@ -26,7 +26,7 @@ def test_equals_main_test_bsrgan(release, lq):
     m = create_method("bsrgan")
     ours = m(lq)
     assert ours.std() > 10 and m.loaded_key == "raw"
-    assert_matches(ours, official.kair_bsrgan(path, lq))
+    assert_matches(ours, official.kair_bsrgan(path)(lq))
 
 
 def test_a_wrapped_file_is_refused_as_the_script_would(release, lq, isolated_caches):

@@ -68,7 +68,7 @@ def test_whole_image_equals_inference_femasr(femasr_release):
     m = create_method("femasr")
     ours = m(img)
     assert m.loaded_key == "params" and ours.std() > 10
-    assert_matches(ours, official.femasr_inference(femasr_release, img))
+    assert_matches(ours, official.femasr_inference(femasr_release)(img))
     _golden_check(ours, GOLDEN["whole"])
 
 
@@ -77,7 +77,7 @@ def test_test_tile_equals_inference_femasr(femasr_release):
     # 480 x 480 image would cost minutes on a CPU; the rule is the same code with other numbers)
     img = photo(24, 30)
     ours = create_method("femasr", max_size=0, tile=16, tile_overlap=4)(img)
-    ref = official.femasr_inference(femasr_release, img, max_size=0, tile_size=16, tile_pad=4)
+    ref = official.femasr_inference(femasr_release, max_size=0, tile_size=16, tile_pad=4)(img)
     assert_matches(ours, ref)
     _golden_check(ours, GOLDEN["tiled"])
 

@@ -26,21 +26,21 @@ def test_equals_main_test_swinir(release, name, variant, size):
     img = photo(*size)
     ours = create_method(name)(img)
     assert ours.shape == (size[0] * 4, size[1] * 4, 3) and ours.std() > 10
-    assert_matches(ours, official.swinir_real_sr(path, img, variant))
+    assert_matches(ours, official.swinir_real_sr(path, variant)(img))
 
 
 def test_tiled_equals_the_scripts_tile_test(release):
     path = release("swinir-gan-m")
     img = photo(40, 40)  # flip-padded to 48 x 48: 32-px tiles at stride 16 -> 2 x 2 tiles
     ours = create_method("swinir-gan-m", tile=32, tile_overlap=16)(img)
-    assert_matches(ours, official.swinir_real_sr(path, img, "m", tile=32, tile_overlap=16))
+    assert_matches(ours, official.swinir_real_sr(path, "m", tile=32, tile_overlap=16)(img))
 
 
 def test_unwrapped_file_loads_too(release, lq, isolated_caches):
     path = release("swinir-gan-m")
     torch.save(torch.load(path)["params_ema"], path)  # the script falls back to the dict itself
     m = create_method("swinir-gan-m")
-    assert_matches(m(lq), official.swinir_real_sr(path, lq, "m"))
+    assert_matches(m(lq), official.swinir_real_sr(path, "m")(lq))
     assert m.loaded_key == "raw"
 
 
