@@ -67,6 +67,11 @@ class FeedForwardSR(Method):
     fixed: ClassVar[dict[str, Any]] = {}
     tile_multiple: ClassVar[int] = 1
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "artifact" in cls.__dict__:  # the registry spec (weights) without building an instance
+            cls.weights = (cls.artifact,)
+
     def __init__(self, device: str = "cpu", **params: Any) -> None:
         allowed = {**COMMON_DEFAULTS, **self.extra_defaults}
         unknown = sorted(set(params) - set(allowed))
@@ -92,7 +97,6 @@ class FeedForwardSR(Method):
             opts["tile"], opts["tile_overlap"], opts["tile_blend"], opts["tile_batch"], self.tile_multiple
         )
         self.options = {**opts, **self.fixed}
-        self.weights = (self.artifact,)
 
     # -- loading -----------------------------------------------------------------------------
     def load(self) -> None:
@@ -134,7 +138,15 @@ class FeedForwardSR(Method):
     def _run(self, images: list[np.ndarray]) -> list[np.ndarray]:
         x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div(255.0)
         x = x.to(device=self.device).to(DTYPES[self.options["dtype"]])
-        out = self._procedure(x).float().cpu().clamp_(0, 1)
+        try:
+            out = self._procedure(x)
+        except torch.cuda.OutOfMemoryError as exc:
+            h, w = images[0].shape[:2]
+            raise RuntimeError(
+                f"{self.name}: out of GPU memory on {len(images)} image(s) of {h}x{w} px; set the param "
+                f"tile (e.g. tile=256) and/or batch=1 (now tile={self.options['tile']}, batch={self.options['batch']})"
+            ) from exc
+        out = out.float().cpu().clamp_(0, 1)
         out = out.mul(255.0).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
         return list(out)
 

@@ -137,3 +137,17 @@ def test_tiled_vs_whole_seams_are_bounded(release, name, params, size, max_level
     whole = create_method(name)(img)
     diff = np.abs(tiled.astype(int) - whole.astype(int))
     assert diff.max() <= max_level and diff.mean() <= mean_level
+
+
+def test_out_of_memory_says_how_to_tile(release, lq):
+    release("bsrgan")
+    m = create_method("bsrgan")
+
+    def oom(x):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
+    m._procedure = oom
+    with pytest.raises(
+        RuntimeError, match=r"out of GPU memory on 1 image\(s\) of 37x53 px; set the param tile"
+    ):
+        m(lq)

@@ -59,3 +59,13 @@ def test_too_small_image_is_a_clear_error(release):
     release("swinir-gan-m")
     with pytest.raises(ValueError, match="too small to flip-pad"):
         create_method("swinir-gan-m")(photo(3, 20))
+
+
+def test_m_artifact_sits_beside_the_l_one():
+    from pasd import hub
+
+    m, large = hub.get_artifact("swinir-gan-realsr-m"), hub.get_artifact("swinir-gan-realsr")
+    assert m.files[0].url.rsplit("/", 1) == [large.files[0].url.rsplit("/", 1)[0],
+                                             "003_realSR_BSRGAN_DFO_s64w8_SwinIR-M_x4_GAN.pth"]  # fmt: skip
+    assert m.fetchable and m.cache == large.cache == "torch-hub"
+    assert "swinir-gan-m" in m.used_by and "swinir-gan" in large.used_by
