@@ -237,7 +237,9 @@ def main(argv: list[str] | None = None) -> None:
                 peer_total += res["peer"]["s_per_image"]
             for s in sides:
                 peer_name = case.peer_name if s == "peer" else "baselines." + name
-                rows.append((name, s, peer_name, res[s]["s_per_image"], res[s]["load_s"], res[s]["peak_mib"], check))
+                rows.append(
+                    (name, s, peer_name, res[s]["s_per_image"], res[s]["load_s"], res[s]["peak_mib"], check)
+                )
             print(f"done {name}", file=sys.stderr, flush=True)
     side = f"{args.lq} -> {args.lq * 4} px, {args.device}, {args.size} size, {args.threads} threads"
     print(f"| method | side | implementation | s/image | load s | peak MiB | ours vs peer ({side}) |")
