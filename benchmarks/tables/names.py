@@ -49,6 +49,8 @@ METHODS: dict[str, str] = {
     "ldl": "LDL",
     "femasr": "FeMaSR",
     "swinir-gan": "SwinIR-GAN",
+    "swinir-gan-m": "SwinIR-GAN (M)",
+    "swinir-gan-l": "SwinIR-GAN (L)",
     "ldm": "LDM",
     "sd-upscaler": "SD Upscaler",
     "stablesr": "StableSR",
