@@ -57,7 +57,9 @@ class GroupBeamScorer:
 
     def __init__(self, batch_size: int, num_beams: int, device: torch.device | str, num_beam_groups: int = 1):
         if num_beams < 2 or num_beams % num_beam_groups:
-            raise ValueError(f"need num_beams >= 2 divisible by num_beam_groups, got {num_beams}, {num_beam_groups}")
+            raise ValueError(
+                f"need num_beams >= 2 divisible by num_beam_groups, got {num_beams}, {num_beam_groups}"
+            )
         self.num_beams, self.num_beam_groups = num_beams, num_beam_groups
         self.group_size = num_beams // num_beam_groups
         self._beam_hyps = [_Hypotheses(self.group_size) for _ in range(batch_size * num_beam_groups)]

@@ -118,7 +118,9 @@ class CocaCaptionPromptSource(PromptSource):
 
     name = "caption"
 
-    def __init__(self, weights_path: str | Path | None = None, device: str = "cpu", model_name: str = COCA_MODEL):
+    def __init__(
+        self, weights_path: str | Path | None = None, device: str = "cpu", model_name: str = COCA_MODEL
+    ):
         self.weights_path, self.device, self.model_name = weights_path, device, model_name
 
     def load(self) -> None:

@@ -36,7 +36,9 @@ def test_gaussian_weights_match_official_formula():
     w = tiling.gaussian_weights(n)
     assert w.dtype == torch.float64
     np.testing.assert_allclose(w.numpy(), np.outer(ys, xs), rtol=1e-12)
-    np.testing.assert_allclose([w[0, 0], w[160, 159], w[0, 319]], [2.38965e-10, 15.9135516, 2.38965e-10], rtol=1e-5)
+    np.testing.assert_allclose(
+        [w[0, 0], w[160, 159], w[0, 319]], [2.38965e-10, 15.9135516, 2.38965e-10], rtol=1e-5
+    )
 
 
 def test_official_tile_grid():
