@@ -53,7 +53,8 @@ def load_base_unet_state(
 
     Returns:
         ``(unet_state_dict, ldm_checkpoint_or_None)``: the second is the whole single-file checkpoint
-        when it holds VAE weights (``first_stage_model.*``), to convert against the pipeline's VAE.
+        when it holds VAE (``first_stage_model.*``) or CLIP text encoder (``cond_stage_model.*``)
+        weights, to convert against the pipeline's VAE and text encoder.
 
     Raises:
         FileNotFoundError: If ``source`` does not exist or holds no UNet.
@@ -79,8 +80,8 @@ def load_base_unet_state(
     from diffusers.loaders.single_file_utils import convert_ldm_unet_checkpoint
 
     unet_sd = convert_ldm_unet_checkpoint(ckpt, dict(unet_config))
-    has_vae = any(k.startswith("first_stage_model.") for k in ckpt)
-    return unet_sd, ckpt if has_vae else None
+    has_vae_or_te = any(k.startswith(("first_stage_model.", "cond_stage_model.")) for k in ckpt)
+    return unet_sd, ckpt if has_vae_or_te else None
 
 
 def swap_base_model(
@@ -117,7 +118,11 @@ def swap_base_model(
         old = current[key]
         blended[key] = (alpha * value.to(old.device, torch.float32) + (1 - alpha) * old.float()).to(old.dtype)
     kept = unet.load_sd_weights(blended)
-    if ldm_checkpoint is not None and swap_vae:
+    if (
+        ldm_checkpoint is not None
+        and swap_vae
+        and any(k.startswith("first_stage_model.") for k in ldm_checkpoint)
+    ):
         from diffusers.loaders.single_file_utils import convert_ldm_vae_checkpoint
 
         pipe.vae.load_state_dict(convert_ldm_vae_checkpoint(ldm_checkpoint, dict(pipe.vae.config)))
@@ -135,6 +140,8 @@ def _swap_text_encoder(text_encoder: nn.Module, checkpoint: dict, source: str | 
     if not state:
         logger.info("%s has no CLIP text encoder weights; text encoder kept", source)
         return
+    if _clip_text_root(text_encoder) is text_encoder:  # flattened CLIPTextModel: no "text_model." level
+        state = {k.removeprefix("text_model."): v for k, v in state.items()}
     # older checkpoints carry position_ids buffers that current transformers no longer registers
     expected = set(text_encoder.state_dict())
     state = {k: v for k, v in state.items() if k in expected or not k.endswith("position_ids")}
@@ -193,6 +200,16 @@ def is_kohya_lora(path: str | Path) -> bool:
         return any(k.endswith(".lora_down.weight") for k in f.keys())
 
 
+def _clip_text_root(text_encoder: nn.Module) -> nn.Module:
+    """The module SD1.5 checkpoints and kohya LoRAs call ``text_model``.
+
+    transformers 4 wraps CLIPTextModel's embeddings/encoder/final_layer_norm in a ``text_model``
+    child; transformers 5 flattened it (and renames ``text_model.*`` keys at load), so the
+    checkpoint's ``text_model`` level is then the text encoder itself.
+    """
+    return getattr(text_encoder, "text_model", text_encoder)
+
+
 def _find_module(root: nn.Module, name: str) -> nn.Module | None:
     """Walk ``down_blocks_0_attentions_0_proj_in`` to a submodule, joining parts on "_" greedily.
 
@@ -235,7 +252,10 @@ def merge_lora_official(pipe, path: str | Path, multiplier: float = LORA_MULTIPL
         prefix = next((p for p in _LORA_PREFIXES if stem.startswith(p + "_")), None)
         if prefix is None:
             raise ValueError(f"{path}: LoRA key {key!r} has no known prefix {sorted(_LORA_PREFIXES)}")
-        module = _find_module(getattr(pipe, _LORA_PREFIXES[prefix]), stem[len(prefix) + 1 :])
+        root, name = getattr(pipe, _LORA_PREFIXES[prefix]), stem[len(prefix) + 1 :]
+        if prefix == "lora_te":  # kohya names start at CLIPTextModel's text_model level
+            root, name = _clip_text_root(root), name.removeprefix("text_model_")
+        module = _find_module(root, name)
         if module is None or not hasattr(module, "weight"):
             raise ValueError(f"{path}: LoRA layer {stem!r} has no counterpart in the pipeline")
         up = state[f"{stem}.lora_up.weight"].float()

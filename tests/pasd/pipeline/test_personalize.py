@@ -94,6 +94,30 @@ def test_single_file_checkpoint_swap(pipe, style_unet, tmp_path):
     assert torch.equal(pipe.unet.state_dict()[key], style_unet.state_dict()[key])
 
 
+def test_single_file_swaps_text_encoder(pipe, style_unet, tmp_path):
+    """Official misc.py: a single file's CLIP text encoder (SD1.5 ``text_model.`` keys) replaces ours."""
+    from safetensors.torch import save_file
+
+    from pasd.tiny import build_tiny_text_encoder
+
+    donor = build_tiny_text_encoder(seed=5).state_dict()
+    # SD1.5 layout whatever transformers flattens: cond_stage_model.transformer.text_model.*
+    ldm_te = {
+        f"cond_stage_model.transformer.text_model.{k.removeprefix('text_model.')}": v
+        for k, v in donor.items()
+    }
+    path = tmp_path / "style_te.safetensors"
+    save_file(
+        {k: v.contiguous() for k, v in {**_to_ldm(style_unet.state_dict()), **ldm_te}.items()}, str(path)
+    )
+    frozen = _frozen(pipe)
+    swap_base_model(pipe, path)
+    _assert_untouched(pipe, frozen)
+    now = pipe.text_encoder.state_dict()
+    assert now.keys() == donor.keys()
+    assert all(torch.equal(now[k], v) for k, v in donor.items())
+
+
 def test_lora_file_is_rejected_as_base_model(pipe, tmp_path):
     from safetensors.torch import save_file
 
@@ -160,7 +184,8 @@ def test_official_lora_merge_ignores_alpha(pipe, tmp_path):
     from pasd.pipeline.personalize import merge_lora
 
     layer = pipe.unet.down_blocks[0].attentions[0].transformer_blocks[0].attn1.to_k
-    te_layer = pipe.text_encoder.text_model.encoder.layers[0].self_attn.q_proj
+    # transformers 4 wraps the CLIP parts in .text_model, transformers 5 flattened it; kohya keys keep it
+    te_layer = getattr(pipe.text_encoder, "text_model", pipe.text_encoder).encoder.layers[0].self_attn.q_proj
     g = torch.Generator().manual_seed(0)
     up, down = (
         torch.randn(layer.weight.shape[0], 2, generator=g),
