@@ -302,6 +302,14 @@ def save_tiny_coca(out_dir: str | Path, seed: int = 0) -> Path:
     register_tiny_coca(out)
     torch.manual_seed(seed)
     model = open_clip.create_model(TINY_COCA_NAME, pretrained=None)
+    # open_clip never initialises the caption decoder's output projection (MultimodalTransformer
+    # allocates it with torch.empty and its init_parameters is never called, and fails if called:
+    # it reads a missing .transformer). Left alone, the captions depend on whatever memory the
+    # allocator hands out: all-zero logits (ties) in a fresh process, garbage after other work.
+    # Use the init that init_parameters intends.
+    proj = model.text_decoder.text_projection
+    with torch.no_grad():
+        torch.nn.init.normal_(proj, std=proj.shape[0] ** -0.5)
     path = out / "open_clip_pytorch_model.bin"
     torch.save(model.state_dict(), path)
     return path

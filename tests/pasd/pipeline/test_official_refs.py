@@ -2,7 +2,8 @@
 
 ``data/official/*.npz`` were written by ``data/official/make_refs.py``: it runs the official
 ``test_pasd.main`` (diffusers 0.29.2, transformers 4.41.2, CPU, fp32, 3 steps) on the models this
-module builds, with open_clip's CoCa replaced by the tiny random CoCa below. Covered: prompt
+module builds, with open_clip's CoCa replaced by the tiny random CoCa below (its caption projection
+initialised, so its logits have clear margins: the caption survives 1e-3 logit noise). Covered: prompt
 (CoCa caption + added words), VAE encode + both noisings (init latents), the denoising loop
 (untiled, Gaussian-tiled, tiled guess mode, PASD-light colorization), decode, uint8 wavelet
 colour fix, resize, YUV merge. The official references needed two throwaway fixes: the tiny

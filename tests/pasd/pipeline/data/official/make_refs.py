@@ -1,5 +1,20 @@
 # ruff: noqa  (throwaway driver run in a separate diffusers-0.29.2 venv; import order is the patching order)
-"""Throwaway driver: run the official PASD test_pasd.main (yangxy/PASD 396f9ac) on tiny weights, CPU."""
+"""Throwaway driver: run the official PASD test_pasd.main (yangxy/PASD 396f9ac) on tiny weights, CPU.
+
+Needs a venv with torch, diffusers 0.29.2, transformers 4.41.2, open_clip_torch 3.3.0, the official
+repo at /tmp/pasd-off, and /tmp/ref laid out as test_official_refs.official_models builds it
+(models/sd15 with its text encoder re-saved with text_model. key prefixes and safetensors metadata
+format=pt, models/{scheduler,pasd32,pasd_light32}, coca/, lq.png, lq_big.png). Writes
+/tmp/ref/out/<tag>.npz in the stored format:
+
+    python make_refs.py - realisr_caption '{"pasd_model_path": "/tmp/ref/models/pasd32"}'
+    python make_refs.py - realisr_tiled '{"pasd_model_path": "/tmp/ref/models/pasd32", "prompt": "a photo",
+        "latent_tiled_size": 8, "latent_tiled_overlap": 2}'
+    python make_refs.py - realisr_guess '{"pasd_model_path": "/tmp/ref/models/pasd32", "image_path":
+        "/tmp/ref/lq_big.png", "latent_tiled_size": 8, "latent_tiled_overlap": 2, "guess_mode": true}'
+    python make_refs.py - color_light '{"pasd_model_path": "/tmp/ref/models/pasd_light32",
+        "control_type": "grayscale", "use_pasd_light": true}'
+"""
 
 import argparse, functools, json, sys, types
 
@@ -50,7 +65,8 @@ def dec(self, z, *a, **k):
 
 
 AutoencoderKL.decode = dec
-if extra.pop("guess_mode", False):
+guess_mode = extra.pop("guess_mode", False)
+if guess_mode:
     orig_call = P.__call__
     P.__call__ = functools.partialmethod(orig_call, guess_mode=True)
 orig_prompt = test_pasd.get_validation_prompt
@@ -105,12 +121,30 @@ import os
 
 name = os.path.splitext(os.path.basename(args["image_path"]))[0]
 out = np.asarray(Image.open(f"{args['output_dir']}/{name}.png").convert("RGB"))
+STORED_ARGS = (
+    "control_type",
+    "prompt",
+    "added_prompt",
+    "negative_prompt",
+    "image_path",
+    "guidance_scale",
+    "num_inference_steps",
+    "process_size",
+    "latent_tiled_size",
+    "latent_tiled_overlap",
+    "upscale",
+    "use_pasd_light",
+    "added_noise_level",
+    "seed",
+)
+stored = {k: args[k] for k in STORED_ARGS}
+stored.update(image_path=os.path.basename(args["image_path"]), guess_mode=guess_mode)
 np.savez_compressed(
     f"/tmp/ref/out/{tag}.npz",
     output=out,
     prompt=np.array(rec.get("caption_prompt", "")),
-    **{k: v.float().numpy() for k, v in rec.items() if torch.is_tensor(v)},
-    args=np.array(json.dumps(args)),
+    **{k: rec[k].float().numpy() for k in ("init_latents", "final_latents")},
+    args=np.array(json.dumps(stored)),
 )
 print(
     "saved",
