@@ -20,12 +20,18 @@ from pasd.pipeline.prompts import ADDED_PROMPT, NEGATIVE_PROMPT
 logger = logging.getLogger(__name__)
 
 #: prompt source -> the pasd.hub artifact it needs
-_SOURCE_WEIGHTS = {"caption": "blip-caption", "class": "resnet50", "detect": "yolov8n"}
+_SOURCE_WEIGHTS = {
+    "caption": "coca-vit-l14",
+    "blip": "blip-caption",
+    "class": "resnet50",
+    "detect": "yolov8n",
+}
 #: params every PASD method accepts (the runner passes preset params straight through)
 _PARAMS = (
     "steps", "cfg", "conditioning_scale", "prompt_source", "prompt", "added_prompt", "negative_prompt",
     "process_size", "color_fix", "tile", "tile_batch", "dtype", "init_latents", "added_noise_level",
-    "use_paca", "style_model", "style_alpha", "lora", "lora_multiplier",
+    "use_paca", "style_model", "style_alpha", "lora", "lora_multiplier", "lora_semantics", "guess_mode",
+    "color_fix_precision", "tile_overlap", "vae_encoder_tile", "vae_decoder_tile",
 )  # fmt: skip
 
 
@@ -47,7 +53,8 @@ class _PASDMethod(Method):
             "added_prompt": ADDED_PROMPT, "negative_prompt": NEGATIVE_PROMPT, "process_size": 768,
             "color_fix": "wavelet", "tile": 320, "tile_batch": 1, "dtype": "auto", "init_latents": "lq",
             "added_noise_level": 900, "use_paca": None, "style_model": None, "style_alpha": 1.0, "lora": None,
-            "lora_multiplier": 0.6,
+            "lora_multiplier": 0.6, "lora_semantics": "official", "guess_mode": False,
+            "color_fix_precision": "uint8", "tile_overlap": 8, "vae_encoder_tile": 1024, "vae_decoder_tile": 224,
             **self.defaults, **params,
         }  # fmt: skip
         extra = _SOURCE_WEIGHTS.get(self.options["prompt_source"])
@@ -69,6 +76,7 @@ class _PASDMethod(Method):
         self.pipe = load_pipeline(
             base, pasd_dir, device=self.device, dtype=o["dtype"], style_model=self._style_model_path(),
             style_alpha=o["style_alpha"], lora=o["lora"], lora_multiplier=o["lora_multiplier"],
+            lora_semantics=o["lora_semantics"],
         )  # fmt: skip
         self.pipe.set_progress_bar_config(disable=True)
         kwargs = {"text": o["prompt"]} if o["prompt_source"] == "fixed" else {}
@@ -83,11 +91,9 @@ class _PASDMethod(Method):
         """The positive prompt for one LQ image (high-level text + user prompt + added words)."""
         from PIL import Image
 
-        from pasd.pipeline.prompts import compose_prompt
-
         o = self.options
         user = "" if o["prompt_source"] == "fixed" else o["prompt"]
-        return compose_prompt(self.prompt_source(Image.fromarray(image)), user, o["added_prompt"])
+        return self.prompt_source.compose(self.prompt_source(Image.fromarray(image)), user, o["added_prompt"])
 
     def _process(self, image: np.ndarray, seed: int | None) -> np.ndarray:
         import torch
@@ -99,14 +105,16 @@ class _PASDMethod(Method):
             guidance_scale=o["cfg"], conditioning_scale=o["conditioning_scale"],
             generator=torch.Generator("cpu").manual_seed(int(seed or 0)), init_latents=o["init_latents"],
             added_noise_level=o["added_noise_level"], color_fix=o["color_fix"], tile_size=o["tile"],
-            tile_batch=o["tile_batch"], use_paca=o["use_paca"], output_type="np",
+            tile_batch=o["tile_batch"], tile_overlap=o["tile_overlap"], use_paca=o["use_paca"],
+            guess_mode=o["guess_mode"], color_fix_precision=o["color_fix_precision"],
+            vae_encoder_tile=o["vae_encoder_tile"], vae_decoder_tile=o["vae_decoder_tile"], output_type="np",
         )  # fmt: skip
         return out.images[0]
 
 
 @METHODS.register("pasd")
 class PASDMethod(_PASDMethod):
-    """PASD (released checkpoint-100000), official inference defaults, BLIP caption prompts."""
+    """PASD (released checkpoint-100000), official inference defaults, CoCa caption prompts."""
 
     name = "pasd"
     weights = ("sd15", "pasd")
@@ -128,6 +136,15 @@ class PASDRRDBMethod(_PASDMethod):
     name = "pasd-rrdb"
     weights = ("sd15", "pasd_rrdb")
     release = "pasd_rrdb"
+
+
+@METHODS.register("pasd-light-rrdb")
+class PASDLightRRDBMethod(_PASDMethod):
+    """PASD-light with RRDB blocks in the degradation-removal module (``pasd_light_rrdb`` release)."""
+
+    name = "pasd-light-rrdb"
+    weights = ("sd15", "pasd_light_rrdb")
+    release = "pasd_light_rrdb"
 
 
 @METHODS.register("pasd-abl-a")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-_SOURCES = ("caption", "class", "detect", "fixed", "none")
+_SOURCES = ("caption", "blip", "class", "detect", "fixed", "none")
 _PATH = click.Path(path_type=Path)
 
 
@@ -35,12 +35,18 @@ _PATH = click.Path(path_type=Path)
 )
 @click.option(
     "--variant",
-    type=click.Choice(("pasd", "pasd_light", "pasd_rrdb")),
+    type=click.Choice(("pasd", "pasd_light", "pasd_rrdb", "pasd_light_rrdb")),
     default="pasd",
     show_default=True,
     help="Released model used when --pasd is not given.",
 )
-@click.option("--upscale", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "--upscale",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Output / input size (official default 1; x4 SR: 4).",
+)
 @click.option(
     "--process-size",
     type=click.IntRange(min=64),
@@ -57,7 +63,7 @@ _PATH = click.Path(path_type=Path)
     type=click.Choice(_SOURCES),
     default="caption",
     show_default=True,
-    help="High-level information for the prompt (none = null text).",
+    help="High-level information: caption = CoCa (official default), blip = --use_blip, none = null text.",
 )
 @click.option("--prompt", default="", help="Extra prompt text (the whole prompt with --prompt-source fixed).")
 @click.option("--added-prompt", default=None, help="Positive words appended [default: official].")
@@ -74,6 +80,13 @@ _PATH = click.Path(path_type=Path)
 )
 @click.option("--lora-multiplier", type=float, default=0.6, show_default=True)
 @click.option(
+    "--lora-semantics",
+    type=click.Choice(("official", "diffusers")),
+    default="official",
+    show_default=True,
+    help="official: W += m * up @ down (.alpha ignored); diffusers: fuse_lora (alpha/rank).",
+)
+@click.option(
     "--lcm-lora",
     type=click.Path(exists=True, path_type=Path),
     default=None,
@@ -84,12 +97,18 @@ _PATH = click.Path(path_type=Path)
 @click.option("--tile", type=click.IntRange(min=8), default=320, show_default=True, help="Latent tile size.")
 @click.option("--tile-overlap", type=click.IntRange(min=0), default=8, show_default=True)
 @click.option("--tile-batch", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--vae-encoder-tile", type=click.IntRange(min=64), default=1024, show_default=True)
+@click.option("--vae-decoder-tile", type=click.IntRange(min=8), default=224, show_default=True)
+@click.option("--no-vae-tiling", is_flag=True, help="Never tile the VAE (needs memory for the whole image).")
 @click.option(
-    "--vae-tile",
-    type=click.IntRange(min=64),
-    default=1024,
+    "--guess-mode", is_flag=True, help="ControlNet on the conditional half only (diffusers guess mode)."
+)
+@click.option(
+    "--color-fix-precision",
+    type=click.Choice(("uint8", "float")),
+    default="uint8",
     show_default=True,
-    help="VAE tile size in pixels.",
+    help="uint8: official 8-bit fix with truncation; float: fix the float decode.",
 )
 @click.option(
     "--color-fix", type=click.Choice(("wavelet", "adain", "none")), default="wavelet", show_default=True
@@ -102,7 +121,8 @@ _PATH = click.Path(path_type=Path)
 )
 def command(inputs, out_dir, base_dir, pasd_dir, variant, upscale, process_size, steps, cfg, conditioning_scale,
             seed, prompt_source, prompt, added_prompt, negative_prompt, style_model, style_alpha, lora,
-            lora_multiplier, lcm_lora, colorize, zero_snr, tile, tile_overlap, tile_batch, vae_tile, color_fix,
+            lora_multiplier, lora_semantics, lcm_lora, colorize, zero_snr, tile, tile_overlap, tile_batch,
+            vae_encoder_tile, vae_decoder_tile, no_vae_tiling, guess_mode, color_fix_precision, color_fix,
             init_noise, no_paca, device, dtype) -> None:  # fmt: skip
     """Restore INPUT images (files or folders) with PASD; writes OUT/<stem>.png, skipping done ones."""
     from pasd import hub
@@ -112,7 +132,6 @@ def command(inputs, out_dir, base_dir, pasd_dir, variant, upscale, process_size,
     from pasd.pipeline.prompts import (
         ADDED_PROMPT,
         COLORIZE_SUBSTITUTIONS,
-        compose_prompt,
         create_prompt_source,
         substitute_words,
     )  # fmt: skip
@@ -122,7 +141,7 @@ def command(inputs, out_dir, base_dir, pasd_dir, variant, upscale, process_size,
     except (FileNotFoundError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     source_kwargs = {"text": prompt} if prompt_source == "fixed" else {}
-    if prompt_source in ("caption", "class", "detect"):
+    if prompt_source in ("caption", "blip", "class", "detect"):
         source_kwargs["device"] = device
     source = create_prompt_source(prompt_source, **source_kwargs).ensure_loaded()  # fail fast on weights
     base = base_dir if base_dir is not None else hub.resolve("sd15")
@@ -133,7 +152,7 @@ def command(inputs, out_dir, base_dir, pasd_dir, variant, upscale, process_size,
             scheduler_dir, zero_snr = pasd_dir.parent / "scheduler", False
     pipe = load_pipeline(
         base, pasd_dir, device=device, dtype=dtype, style_model=style_model, style_alpha=style_alpha, lora=lora,
-        lora_multiplier=lora_multiplier, lcm_lora=lcm_lora, zero_snr=zero_snr, scheduler_dir=scheduler_dir,
+        lora_multiplier=lora_multiplier, lora_semantics=lora_semantics, lcm_lora=lcm_lora, zero_snr=zero_snr, scheduler_dir=scheduler_dir,
     )  # fmt: skip
     pipe.set_progress_bar_config(leave=False, desc="steps")
     added = ("" if colorize else ADDED_PROMPT) if added_prompt is None else added_prompt
@@ -142,14 +161,16 @@ def command(inputs, out_dir, base_dir, pasd_dir, variant, upscale, process_size,
     def restore(rgb, generator):
         from PIL import Image
 
-        text = compose_prompt(source(Image.fromarray(rgb)), user, added)
+        text = source.compose(source(Image.fromarray(rgb)), user, added)
         if colorize:
             text = substitute_words(text, COLORIZE_SUBSTITUTIONS)
         out = pipe(
             rgb, prompt=text, negative_prompt=negative_prompt, task="colorization" if colorize else "realisr",
             upscale=upscale, process_size=process_size, num_inference_steps=steps, guidance_scale=cfg,
             conditioning_scale=conditioning_scale, generator=generator, init_latents="noise" if init_noise else "lq",
-            color_fix=color_fix, tile_size=tile, tile_overlap=tile_overlap, tile_batch=tile_batch, vae_tile=vae_tile,
+            color_fix=color_fix, tile_size=tile, tile_overlap=tile_overlap, tile_batch=tile_batch,
+            vae_encoder_tile=None if no_vae_tiling else vae_encoder_tile, guess_mode=guess_mode,
+            vae_decoder_tile=None if no_vae_tiling else vae_decoder_tile, color_fix_precision=color_fix_precision,
             use_paca=False if no_paca else None, output_type="np",
         )  # fmt: skip
         return out.images[0]
