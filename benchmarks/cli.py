@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "results": ("benchmarks.commands.results", "List runs; show a run's config and metrics."),
     "tables": ("benchmarks.commands.tables", "Tables 1-3 in the paper's layout; CIs; vs paper."),
     "report": ("benchmarks.commands.report", "Static HTML report: tables, charts, grids."),
+    "train": ("benchmarks.commands.train", "Train PASD / Table 3 variants with accelerate (resumable)."),
 }
 
 
