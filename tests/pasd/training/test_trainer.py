@@ -104,6 +104,31 @@ def test_resume_gives_the_same_next_losses(reference_run, tiny_sd, hq_dir, tmp_p
     assert [log[s]["loss"] for s in log] == [ref_log[s]["loss"] for s in log]  # exactly the same floats
 
 
+def test_resume_in_the_middle_of_an_epoch(tiny_sd, hq_dir, tmp_path):
+    """Batch 1: an epoch is 2 steps, so checkpoint-3 sits mid-epoch and resuming must skip a batch."""
+    cfg = tiny_config(tiny_sd, hq_dir, batch_size=1, max_steps=5, checkpoint_every=3)
+    train(cfg, tmp_path / "whole", cpu=True, progress=False)
+    train(cfg, tmp_path / "resumed", resume=tmp_path / "whole" / "checkpoint-3", cpu=True, progress=False)
+    whole, resumed = read_log(tmp_path / "whole"), read_log(tmp_path / "resumed")
+    assert sorted(resumed) == [4, 5] and [resumed[s]["loss"] for s in (4, 5)] == [
+        whole[s]["loss"] for s in (4, 5)
+    ]
+    assert [whole[s]["epoch"] for s in range(1, 6)] == [0, 0, 1, 1, 2]
+
+
+def test_gradient_accumulation_equals_the_bigger_batch(reference_run, tiny_sd, hq_dir, tmp_path):
+    """Batch 1 x accumulation 2 takes the same steps as batch 2 (the reference run)."""
+    cfg = tiny_config(
+        tiny_sd, hq_dir, batch_size=1, gradient_accumulation_steps=2, max_steps=4, checkpoint_every=4
+    )
+    train(cfg, tmp_path / "acc", cpu=True, progress=False)
+    log, ref = read_log(tmp_path / "acc"), read_log(reference_run[0])
+    np.testing.assert_allclose([log[s]["loss"] for s in range(1, 5)], [ref[s]["loss"] for s in range(1, 5)],
+                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose([log[s]["grad_norm"] for s in range(1, 5)], [ref[s]["grad_norm"] for s in range(1, 5)],
+                               rtol=1e-4)  # fmt: skip
+
+
 def test_dr_false_has_no_torgb_and_no_dr_term(tiny_sd, hq_dir, tmp_path):
     from pasd.models import load_pasd_models
     from pasd.training.checkpoint import has_dr_supervision
