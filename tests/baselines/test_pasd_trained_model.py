@@ -46,7 +46,11 @@ def test_abl_a_needs_a_folder_trained_without_dr(trained, tmp_path):
     m = create_method("pasd-abl-a", pasd_model=str(runs["abl-a"]))
     # a run folder is pinned to its newest checkpoint; (a) drops high-level info and both prompts
     assert m.options["pasd_model"] == str((runs["abl-a"] / "checkpoint-2").resolve())
-    assert (m.options["prompt_source"], m.options["added_prompt"], m.options["negative_prompt"]) == ("none", "", "")
+    assert (m.options["prompt_source"], m.options["added_prompt"], m.options["negative_prompt"]) == (
+        "none",
+        "",
+        "",
+    )
     assert m.weights == ("sd15",)
 
 
@@ -56,9 +60,13 @@ def test_abl_a_and_pasd_run_a_trained_folder(trained, monkeypatch, isolated_cach
     sd, runs = trained
     assert create_method("pasd-abl-a", pasd_model=str(runs["abl-a"])).missing_weights() == ["sd15"]
     real = pasd.hub.resolve
-    monkeypatch.setattr(pasd.hub, "resolve", lambda name, path=None: sd if name == "sd15" else real(name, path))
+    monkeypatch.setattr(
+        pasd.hub, "resolve", lambda name, path=None: sd if name == "sd15" else real(name, path)
+    )
     lq = np.asarray(Image.new("RGB", (16, 12), (120, 80, 40)))
     for name, run in (("pasd-abl-a", runs["abl-a"]), ("pasd", runs["full"])):
-        m = create_method(name, pasd_model=str(run), steps=1, process_size=64, dtype="fp32", prompt_source="none")
+        m = create_method(
+            name, pasd_model=str(run), steps=1, process_size=64, dtype="fp32", prompt_source="none"
+        )
         out = m(lq, seed=0)
         assert out.shape == (48, 64, 3) and out.dtype == np.uint8

@@ -26,7 +26,8 @@ def test_scan_skips_small_and_unreadable_with_counts(tmp_path, hq_dir):
     (folder / "broken.jpg").write_bytes(b"not a jpeg")
     (folder / "notes.md").write_text("ignored: not an image")
     items, report = scan_hq_folders([folder, hq_dir], 128)
-    assert [i.image_id for i in items] == ["mixed/ok", "hq0/astronaut", "hq0/coffee"]
+    hq = hq_dir.name  # ids start with the folder's name
+    assert [i.image_id for i in items] == ["mixed/ok", f"{hq}/astronaut", f"{hq}/coffee"]
     assert (report.used, len(report.too_small), len(report.unreadable), report.captions) == (3, 1, 1, 1)
     assert "skipped 1 smaller than the crop, 1 unreadable" in report.summary()
 
@@ -47,7 +48,8 @@ def test_scan_errors(tmp_path, hq_dir):
 def test_limit_and_duplicate_folder_names(tmp_path, hq_dir):
     assert parse_data_spec(f"{hq_dir}:1") == (hq_dir, 1)
     items, _ = scan_hq_folders([f"{hq_dir}:1", hq_dir], 128)
-    assert [i.image_id for i in items] == ["hq0/astronaut", "hq0_/astronaut", "hq0_/coffee"]
+    hq = hq_dir.name
+    assert [i.image_id for i in items] == [f"{hq}/astronaut", f"{hq}_/astronaut", f"{hq}_/coffee"]
 
 
 def test_sample_depends_only_on_seed_id_epoch(hq_dir):
@@ -57,7 +59,11 @@ def test_sample_depends_only_on_seed_id_epoch(hq_dir):
     s2 = b[(3, 1)]
     for key in ("hq", "noise", "vae_noise"):
         assert torch.equal(s1[key], s2[key])
-    assert s1["params"] == s2["params"] and s1["timestep"] == s2["timestep"] and s1["id"] == "hq0/coffee"
+    assert (
+        s1["params"] == s2["params"]
+        and s1["timestep"] == s2["timestep"]
+        and s1["id"] == f"{hq_dir.name}/coffee"
+    )
     other = b[(4, 1)]
     assert not torch.equal(s1["noise"], other["noise"]) and s1["params"] != other["params"]
     assert s1["noise"].shape == LATENT and 0 <= s1["timestep"] < 1000

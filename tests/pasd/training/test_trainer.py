@@ -219,9 +219,9 @@ def test_validation_writes_images_and_scores(tiny_sd, hq_dir, tmp_path):
     seen = []
     train(cfg, tmp_path / "v", cpu=True, progress=False,
           metrics={"mean_abs": lambda out, hq: seen.append(out.shape) or float(np.abs(out - hq.astype(float)).mean())})  # fmt: skip
-    val = tmp_path / "v" / "validation"
-    assert (val / "lq" / "hq0__astronaut.png").is_file() and (val / "hq" / "hq0__astronaut.png").is_file()
-    assert (val / "step-00000002" / "hq0__astronaut.png").is_file() and seen == [(128, 128, 3)]
+    val, name = tmp_path / "v" / "validation", f"{hq_dir.name}__astronaut.png"
+    assert (val / "lq" / name).is_file() and (val / "hq" / name).is_file()
+    assert (val / "step-00000002" / name).is_file() and seen == [(128, 128, 3)]
     import csv
 
     rows = list(csv.DictReader((tmp_path / "v" / "validation.csv").open()))
