@@ -44,7 +44,9 @@ def hq_dir(tmp_path_factory) -> Path:
     """Two HQ photos that scikit-image ships (astronaut with a caption, coffee without)."""
     from skimage.data import astronaut, coffee
 
-    folder = tmp_path_factory.mktemp("hq")
+    # a fixed folder name: it is part of every image id, hence of every sample's random draws
+    folder = tmp_path_factory.mktemp("data") / "hq"
+    folder.mkdir()
     Image.fromarray(astronaut()).resize((192, 192)).save(folder / "astronaut.png")
     Image.fromarray(coffee()).resize((240, 160)).save(folder / "coffee.png")
     (folder / "astronaut.txt").write_text("an astronaut in a white space suit\n")

@@ -12,7 +12,7 @@ from pasd.training.trainer import train
 from tests.pasd.training.helpers import REF_STEPS, read_log, state_of, tiny_config
 
 #: the reference run's first logged step (loss, L_DF, L_DR): pins the whole recipe's numerics
-GOLDEN_STEP1 = (2.9334493, 1.1746527, 1.7587965)
+GOLDEN_STEP1 = (2.9526703, 1.1359811, 1.8166893)
 
 
 def test_overfits_two_images(reference_run):
