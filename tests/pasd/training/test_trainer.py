@@ -119,9 +119,16 @@ def test_resume_in_the_middle_of_an_epoch(tiny_sd, hq_dir, tmp_path):
 def test_gradient_accumulation_equals_the_bigger_batch(reference_run, tiny_sd, hq_dir, tmp_path):
     """Batch 1 x accumulation 2 takes the same steps as batch 2 (the reference run)."""
     cfg = tiny_config(
-        tiny_sd, hq_dir, batch_size=1, gradient_accumulation_steps=2, max_steps=4, checkpoint_every=4
+        tiny_sd,
+        hq_dir,
+        batch_size=1,
+        gradient_accumulation_steps=2,
+        max_steps=4,
+        checkpoint_every=1,
+        keep_checkpoints=2,
     )
     train(cfg, tmp_path / "acc", cpu=True, progress=False)
+    assert [p.name for _, p in list_checkpoints(tmp_path / "acc")] == ["checkpoint-3", "checkpoint-4"]
     log, ref = read_log(tmp_path / "acc"), read_log(reference_run[0])
     np.testing.assert_allclose([log[s]["loss"] for s in range(1, 5)], [ref[s]["loss"] for s in range(1, 5)],
                                rtol=1e-6)  # fmt: skip
