@@ -10,6 +10,7 @@ training time and was never released.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,7 +32,7 @@ _PARAMS = (
     "steps", "cfg", "conditioning_scale", "prompt_source", "prompt", "added_prompt", "negative_prompt",
     "process_size", "color_fix", "tile", "tile_batch", "dtype", "init_latents", "added_noise_level",
     "use_paca", "style_model", "style_alpha", "lora", "lora_multiplier", "lora_semantics", "guess_mode",
-    "color_fix_precision", "tile_overlap", "vae_encoder_tile", "vae_decoder_tile",
+    "color_fix_precision", "tile_overlap", "vae_encoder_tile", "vae_decoder_tile", "pasd_model",
 )  # fmt: skip
 
 
@@ -55,8 +56,16 @@ class _PASDMethod(Method):
             "added_noise_level": 900, "use_paca": None, "style_model": None, "style_alpha": 1.0, "lora": None,
             "lora_multiplier": 0.6, "lora_semantics": "official", "guess_mode": False,
             "color_fix_precision": "uint8", "tile_overlap": 8, "vae_encoder_tile": 1024, "vae_decoder_tile": 224,
+            "pasd_model": None,
             **self.defaults, **params,
         }  # fmt: skip
+        if self.options["pasd_model"]:  # pin the checkpoint (a run folder's newest) so options name it
+            from pasd.training.checkpoint import find_model_dir
+
+            try:
+                self.options["pasd_model"] = str(find_model_dir(self.options["pasd_model"]).resolve())
+            except FileNotFoundError as exc:
+                raise MethodNotAvailableError(f"{self.name}: {exc}") from None
         extra = _SOURCE_WEIGHTS.get(self.options["prompt_source"])
         base = tuple(type(self).weights)
         self.weights = base + ((extra,) if extra and not self.random_weights and extra not in base else ())
@@ -65,6 +74,8 @@ class _PASDMethod(Method):
         from pasd import hub
         from pasd.models import release_checkpoint_dir
 
+        if self.options["pasd_model"]:  # a folder from `pasd-bench train` (or any release-layout copy)
+            return hub.resolve("sd15"), Path(self.options["pasd_model"])
         return hub.resolve("sd15"), release_checkpoint_dir(self.release)
 
     def load(self) -> None:
@@ -149,16 +160,31 @@ class PASDLightRRDBMethod(_PASDMethod):
 
 @METHODS.register("pasd-abl-a")
 class PASDAblationA(_PASDMethod):
-    """Table 3 (a): no DR module, no high-level info, no negative prompt (never released)."""
+    """Table 3 (a): no DR module, no high-level info, no negative prompt (never released).
+
+    Param ``pasd_model=DIR``: a model trained with ``pasd-bench train pasd-abl-a`` (its run folder
+    or one of its ``checkpoint-N`` folders).
+    """
 
     name = "pasd-abl-a"
     weights = ("sd15",)
+    defaults = {"prompt_source": "none", "added_prompt": "", "negative_prompt": ""}
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
-        raise MethodNotAvailableError(
-            "pasd-abl-a needs a PASD model trained without the degradation-removal module (no toRGB "
-            "heads, no L_DR loss); the authors did not release it"
-        )
+        if not params.get("pasd_model"):
+            raise MethodNotAvailableError(
+                "pasd-abl-a needs a PASD model trained without the degradation-removal module (no toRGB "
+                "heads, no L_DR loss), which the authors did not release: train one with `pasd-bench train "
+                "pasd-abl-a --data HQ_DIR --out DIR` and set the param pasd_model=DIR"
+            )
+        super().__init__(device=device, **params)
+        from pasd.training.checkpoint import has_dr_supervision
+
+        if has_dr_supervision(self.options["pasd_model"]):
+            raise MethodNotAvailableError(
+                f"pasd-abl-a: {self.options['pasd_model']} was trained with the degradation-removal module "
+                "(toRGB heads); Table 3 (a) needs one trained with dr = false (config pasd-abl-a)"
+            )
 
 
 @METHODS.register("pasd-abl-b")

@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "benchmarks.commands.protocols",
         "Evaluation protocol cards: list, show, spread of scores.",
     ),
+    "train": ("benchmarks.commands.train", "Train PASD / Table 3 variants with accelerate (resumable)."),
 }
 
 
