@@ -15,6 +15,7 @@ parameter left unfilled or mis-shaped, raises :class:`~pasd.models.CheckpointMis
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,14 +149,19 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        ValueError: If the file holds no state dict.
+        ValueError: If the file holds no state dict, or pickles a call torch refuses to stand in for.
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"checkpoint {p} not found")
-    stubs = [(type(n.rsplit(".", 1)[-1], (_Inert,), {}), n) for n in torch.serialization.get_unsafe_globals_in_checkpoint(p)]
-    with torch.serialization.safe_globals(stubs):
-        raw = torch.load(p, map_location="cpu", mmap=True, weights_only=True)
+    names = torch.serialization.get_unsafe_globals_in_checkpoint(p)
+    stubs = [(type(n.rsplit(".", 1)[-1], (_Inert,), {}), n) for n in names]
+    try:
+        with torch.serialization.safe_globals(stubs):
+            raw = torch.load(p, map_location="cpu", mmap=True, weights_only=True)
+    except pickle.UnpicklingError as exc:  # torch refuses some modules outright (os, subprocess, ...)
+        reason = next((line for line in str(exc).splitlines() if "GLOBAL" in line), str(exc).splitlines()[0])
+        raise ValueError(f"{p} cannot be loaded safely: {reason.strip()}") from exc
     state = raw.get("state_dict", raw) if isinstance(raw, dict) else None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f"{p} holds no state dict (expected {{'state_dict': {{name: tensor}}}})")
