@@ -1,0 +1,23 @@
+"""Fixtures shared by the adapter tests and their model packages' tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_release(tmp_path_factory):
+    """``(stablesr ckpt, cfw ckpt)`` of a tiny StableSR release in the official layout."""
+    from tests.baselines.stablesr import tiny
+
+    return tiny.write_release(tmp_path_factory.mktemp("stablesr-release"))
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tiny_release):
+    """The tiny StableSR release loaded by our strict loader (once per session)."""
+    from baselines.stablesr.configs import load_config
+    from baselines.stablesr.loading import load_stablesr
+    from tests.baselines.stablesr import tiny
+
+    return load_stablesr(*tiny_release, load_config(tiny.CONFIG_FILE))
