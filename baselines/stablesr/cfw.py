@@ -33,7 +33,9 @@ class CFWFusionBlock(nn.Module):
         self.encode_enc_2 = nn.Sequential(
             *(RRDB(num_feat=channels, num_grow_ch=grow_channels) for _ in range(num_rrdb))
         )
-        self.encode_enc_3 = ResnetBlock2D(in_channels=channels, out_channels=channels, temb_channels=None, eps=_EPS)
+        self.encode_enc_3 = ResnetBlock2D(
+            in_channels=channels, out_channels=channels, temb_channels=None, eps=_EPS
+        )
 
     def forward(self, enc: torch.Tensor, dec: torch.Tensor, w: float) -> torch.Tensor:
         fused = self.encode_enc_1(torch.cat([enc, dec], dim=1), None)
@@ -83,14 +85,20 @@ class CFWAutoencoderModel(AutoencoderKL):
         )
         # the official names (decoder.fusion_layer_<level>) keep the checkpoint map one-to-one
         for level in self.fusion_levels:
-            setattr(self.decoder, f"fusion_layer_{level}", CFWFusionBlock(block_out_channels[level], fusion_blocks))
+            setattr(
+                self.decoder,
+                f"fusion_layer_{level}",
+                CFWFusionBlock(block_out_channels[level], fusion_blocks),
+            )
 
     @property
     def fusion_levels(self) -> tuple[int, ...]:
         """Resolution levels (official ``i_level``) with a fusion layer: ``n-2`` down to ``1`` (none below 3 levels)."""
         return tuple(range(len(self.config.block_out_channels) - 2, 0, -1))
 
-    def encode_with_features(self, x: torch.Tensor) -> tuple[DiagonalGaussianDistribution, list[torch.Tensor]]:
+    def encode_with_features(
+        self, x: torch.Tensor
+    ) -> tuple[DiagonalGaussianDistribution, list[torch.Tensor]]:
         """Posterior of ``x`` and the encoder features CFW fuses (after levels 1 and 2).
 
         Args:
@@ -113,7 +121,9 @@ class CFWAutoencoderModel(AutoencoderKL):
         h = enc.conv_out(enc.conv_act(enc.conv_norm_out(enc.mid_block(h))))
         return DiagonalGaussianDistribution(self.quant_conv(h)), feats
 
-    def decode_with_fusion(self, z: torch.Tensor, enc_feats: list[torch.Tensor], fusion_w: float) -> torch.Tensor:
+    def decode_with_fusion(
+        self, z: torch.Tensor, enc_feats: list[torch.Tensor], fusion_w: float
+    ) -> torch.Tensor:
         """Decode latents (unscaled, i.e. ``z / scaling_factor``) fusing the LQ encoder features.
 
         Args:

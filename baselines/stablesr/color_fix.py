@@ -32,7 +32,11 @@ def adain(content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
 
 
 def _blur(x: torch.Tensor, radius: int) -> torch.Tensor:
-    k = torch.tensor([[0.0625, 0.125, 0.0625], [0.125, 0.25, 0.125], [0.0625, 0.125, 0.0625]], dtype=x.dtype, device=x.device)
+    k = torch.tensor(
+        [[0.0625, 0.125, 0.0625], [0.125, 0.25, 0.125], [0.0625, 0.125, 0.0625]],
+        dtype=x.dtype,
+        device=x.device,
+    )
     x = F.pad(x, (radius,) * 4, mode="replicate")
     return F.conv2d(x, k[None, None].repeat(3, 1, 1, 1), groups=3, dilation=radius)
 

@@ -129,9 +129,13 @@ def vae_kwargs(ddconfig: dict, embed_dim: int, scale_factor: float) -> dict[str,
             the resolution levels, a single-moment encoder, ``embed_dim != z_channels``).
     """
     if ddconfig.get("attn_resolutions"):
-        raise ValueError(f"vae_ddconfig: attn_resolutions must be empty (SD VAE), got {ddconfig['attn_resolutions']}")
+        raise ValueError(
+            f"vae_ddconfig: attn_resolutions must be empty (SD VAE), got {ddconfig['attn_resolutions']}"
+        )
     if not ddconfig.get("double_z", True) or embed_dim != ddconfig["z_channels"]:
-        raise ValueError(f"vae_ddconfig: need double_z and embed_dim == z_channels, got {ddconfig}, {embed_dim}")
+        raise ValueError(
+            f"vae_ddconfig: need double_z and embed_dim == z_channels, got {ddconfig}, {embed_dim}"
+        )
     return {
         "in_channels": ddconfig["in_channels"],
         "out_channels": ddconfig["out_ch"],

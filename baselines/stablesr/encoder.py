@@ -68,7 +68,9 @@ class TimeAwareEncoderModel(ModelMixin, ConfigMixin):
             )  # fmt: skip
             if 2**level in attention_resolutions:
                 block = AttnDownBlock2D(
-                    **common, attention_head_dim=width // num_heads, downsample_type="conv" if level < last else None
+                    **common,
+                    attention_head_dim=width // num_heads,
+                    downsample_type="conv" if level < last else None,
                 )
             else:
                 block = DownBlock2D(**common, add_downsample=level < last)
@@ -76,7 +78,11 @@ class TimeAwareEncoderModel(ModelMixin, ConfigMixin):
             ch = width
         self.down_blocks = nn.ModuleList(blocks)
         self.mid_block = UNetMidBlock2D(
-            in_channels=ch, temb_channels=temb, resnet_eps=_EPS, resnet_groups=32, attention_head_dim=ch // num_heads
+            in_channels=ch,
+            temb_channels=temb,
+            resnet_eps=_EPS,
+            resnet_groups=32,
+            attention_head_dim=ch // num_heads,
         )
         # one feature per downsampling (taken before it) plus the middle block's output
         self.fea_tran = nn.ModuleList(

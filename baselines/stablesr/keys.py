@@ -79,7 +79,9 @@ class KeyGroup:
 Mapper = Callable[[str], tuple[str, Kind]]
 
 
-def build_groups(names: Iterable[str], mapper: Mapper, heads: Callable[[str], int] | None = None) -> list[KeyGroup]:
+def build_groups(
+    names: Iterable[str], mapper: Mapper, heads: Callable[[str], int] | None = None
+) -> list[KeyGroup]:
     """Group our parameter ``names`` by released key.
 
     Args:
@@ -234,7 +236,10 @@ def vae_mapper(num_levels: int) -> Mapper:
             return f"mid.block_{int(m[2]) + 1}.{resnet(m[3])}", "copy"
         attn = {"group_norm": "norm", "to_q": "q", "to_k": "k", "to_v": "v", "to_out.0": "proj_out"}
         sub, leaf = m[3].rsplit(".", 1)
-        return f"mid.attn_1.{attn[sub]}.{leaf}", "conv2d" if leaf == "weight" and sub != "group_norm" else "copy"
+        return (
+            f"mid.attn_1.{attn[sub]}.{leaf}",
+            "conv2d" if leaf == "weight" and sub != "group_norm" else "copy",
+        )
 
     def mapper(name: str) -> tuple[str, Kind]:
         if name.startswith(("quant_conv.", "post_quant_conv.")):
@@ -289,5 +294,5 @@ def text_mapper(name: str) -> tuple[str, Kind]:
              "mlp.fc1.": "mlp.c_fc.", "mlp.fc2.": "mlp.c_proj."}  # fmt: skip
     for ours, theirs in rules.items():
         if rest.startswith(ours):
-            return f"transformer.resblocks.{i}.{theirs}{rest[len(ours):]}", "copy"
+            return f"transformer.resblocks.{i}.{theirs}{rest[len(ours) :]}", "copy"
     raise KeyError(f"no released name for text encoder parameter {name!r}")

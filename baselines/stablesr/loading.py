@@ -50,7 +50,9 @@ SCHEDULE_BUFFERS = (
 )  # fmt: skip
 #: released keys (regex) the official inference never reads, and why
 UNUSED = {
-    r"(" + "|".join(SCHEDULE_BUFFERS) + r")": "DDPM schedule buffers; the sampler re-registers a respaced schedule",
+    r"("
+    + "|".join(SCHEDULE_BUFFERS)
+    + r")": "DDPM schedule buffers; the sampler re-registers a respaced schedule",
     r"cond_stage_model\.model\.(text_projection|logit_scale|attn_mask)": "CLIP pooling/contrastive terms; "
     "StableSR conditions on token features",
     r"cond_stage_model\.model\.transformer\.resblocks\.{last}\..+": "the last text block; "
@@ -126,7 +128,9 @@ def release_shapes(model: torch.nn.Module, groups: list[keys.KeyGroup]) -> dict[
     return out
 
 
-def fill(model: torch.nn.Module, groups: list[keys.KeyGroup], state: Mapping[str, torch.Tensor], what: str) -> None:
+def fill(
+    model: torch.nn.Module, groups: list[keys.KeyGroup], state: Mapping[str, torch.Tensor], what: str
+) -> None:
     """Load released tensors into ``model`` through ``groups``, strictly (``assign``: no copy).
 
     Raises:
@@ -231,7 +235,9 @@ def load_stablesr(
     models = empty_models(config)
     parts = split_release(read_state_dict(ckpt), config["text_config"]["layers"], str(ckpt))
     for comp in ("unet", "encoder", "first_stage", "text"):
-        fill(models[comp], key_groups(comp, models[comp]), parts[comp], f"{comp} ({PREFIXES[comp]}*) of {ckpt}")
+        fill(
+            models[comp], key_groups(comp, models[comp]), parts[comp], f"{comp} ({PREFIXES[comp]}*) of {ckpt}"
+        )
     cfw_state = {k: v for k, v in read_state_dict(cfw_ckpt).items() if not _unused(k, 0)}
     fill(models["cfw"], key_groups("cfw", models["cfw"]), cfw_state, f"CFW autoencoder {cfw_ckpt}")
     for m in models.values():

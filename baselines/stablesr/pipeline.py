@@ -149,12 +149,21 @@ class StableSRPipeline:
         """
         settings = settings or StableSRSettings()
         settings.check()
-        if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"image must be a uint8 (H, W, 3) array, got {getattr(image, 'dtype', type(image))}")
+        if (
+            not isinstance(image, np.ndarray)
+            or image.dtype != np.uint8
+            or image.ndim != 3
+            or image.shape[2] != 3
+        ):
+            raise ValueError(
+                f"image must be a uint8 (H, W, 3) array, got {getattr(image, 'dtype', type(image))}"
+            )
         with self._autocast(settings.precision):
             # built as the script's read_image does: the NCHW view of an HWC array is channels-last,
             # a layout the resampling and the convolutions keep (and the start noise inherits)
-            lq = torch.from_numpy((image.astype(np.float32) / 255.0)[None].transpose(0, 3, 1, 2)).to(self.device)
+            lq = torch.from_numpy((image.astype(np.float32) / 255.0)[None].transpose(0, 3, 1, 2)).to(
+                self.device
+            )
             lq = (lq - 0.5) / 0.5
             h, w = lq.shape[-2:]
             scale = max(settings.input_size / min(h, w), settings.upscale)
@@ -169,13 +178,18 @@ class StableSRPipeline:
                 sr = self._restore(lq, seed, settings, progress)
             sr = torch.clamp((sr + 1.0) / 2.0, min=0.0, max=1.0)
             if scale > settings.upscale:
-                size = (int(lq.shape[-2] * settings.upscale / scale), int(lq.shape[-1] * settings.upscale / scale))
+                size = (
+                    int(lq.shape[-2] * settings.upscale / scale),
+                    int(lq.shape[-1] * settings.upscale / scale),
+                )
                 sr = F.interpolate(sr, size=size, mode="bicubic").clamp(0.0, 1.0)
             sr = sr[:, :, :ori_h, :ori_w]
             # the script casts with astype(uint8): truncation, not rounding
             return (sr[0].permute(1, 2, 0).cpu().numpy() * 255).astype(np.uint8)
 
-    def _patched(self, lq: torch.Tensor, seed: int, settings: StableSRSettings, progress: bool) -> torch.Tensor:
+    def _patched(
+        self, lq: torch.Tensor, seed: int, settings: StableSRSettings, progress: bool
+    ) -> torch.Tensor:
         """VAE patches blended with Gaussian weights (official ``ImageSpliterTh.update_gaussian``).
 
         A patch cut short by the border gets a Gaussian of its own size; the official splitter
@@ -189,7 +203,9 @@ class StableSRPipeline:
             norm[:, :, y0:y1, x0:x1] += weight
         return acc.div(norm)
 
-    def _restore(self, lq: torch.Tensor, seed: int, settings: StableSRSettings, progress: bool) -> torch.Tensor:
+    def _restore(
+        self, lq: torch.Tensor, seed: int, settings: StableSRSettings, progress: bool
+    ) -> torch.Tensor:
         """One (patch of an) upsampled LQ in [-1, 1] -> colour-fixed CFW decode in [-1, 1]."""
         m = self.models
         noise_gen = torch.Generator(self.device).manual_seed(seed)
@@ -200,8 +216,12 @@ class StableSRPipeline:
         lat = self.scale_factor * (posterior.mean + posterior.std * draw)
         context = self._context(settings.precision)
         schedule = self._schedule(settings.steps)
-        x = schedule.start_latent(lat, _randn_like_latent(lat.shape, _channels_last(lq), noise_gen, self.device))
-        for i in tqdm(reversed(range(settings.steps)), total=settings.steps, disable=not progress, desc="StableSR"):
+        x = schedule.start_latent(
+            lat, _randn_like_latent(lat.shape, _channels_last(lq), noise_gen, self.device)
+        )
+        for i in tqdm(
+            reversed(range(settings.steps)), total=settings.steps, disable=not progress, desc="StableSR"
+        ):
             eps = self._canvas_eps(x, lat, context, schedule.timesteps[i], settings)
             x = schedule.step(i, x, eps, torch.randn(x.shape, generator=noise_gen, device=self.device))
         _, feats = m.cfw.encode_with_features(lq)
@@ -224,7 +244,10 @@ class StableSRPipeline:
             struct = self.models.encoder(cin, tt)
             ctx = context.expand(len(batch), -1, -1)
             preds.extend(self.models.unet(xin, tt, ctx, struct_cond=struct).sample.split(1))
-        noise_pred, contributors = torch.zeros(x.shape, device=x.device), torch.zeros(x.shape, device=x.device)
+        noise_pred, contributors = (
+            torch.zeros(x.shape, device=x.device),
+            torch.zeros(x.shape, device=x.device),
+        )
         for (y, x0), pred in zip(corners, preds):
             noise_pred[:, :, y : y + tile, x0 : x0 + tile] += pred * weight
             contributors[:, :, y : y + tile, x0 : x0 + tile] += weight

@@ -77,7 +77,9 @@ class RespacedSchedule:
         cls, steps: int, timesteps: int = 1000, linear_start: float = 0.00085, linear_end: float = 0.0120
     ) -> RespacedSchedule:
         """The schedule of ``--ddpm_steps steps`` (the scripts re-register it from scratch)."""
-        betas = (torch.linspace(linear_start**0.5, linear_end**0.5, timesteps, dtype=torch.float64) ** 2).numpy()
+        betas = (
+            torch.linspace(linear_start**0.5, linear_end**0.5, timesteps, dtype=torch.float64) ** 2
+        ).numpy()
         full = {k: torch.tensor(v, dtype=torch.float32) for k, v in _buffers(betas).items()}
         use = set(space_timesteps(timesteps, steps))
         new_betas, last = [], 1.0
@@ -100,7 +102,10 @@ class RespacedSchedule:
     def start_latent(self, lq_latent: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """``q_sample_respace(lq_latent, t=999)``: the canvas script starts from the noised LQ latent."""
         t = len(self.q_sqrt_abar) - 1
-        return self.q_sqrt_abar[t].to(noise.device) * lq_latent + self.q_sqrt_one_minus_abar[t].to(noise.device) * noise
+        return (
+            self.q_sqrt_abar[t].to(noise.device) * lq_latent
+            + self.q_sqrt_one_minus_abar[t].to(noise.device) * noise
+        )
 
     def step(self, i: int, x: torch.Tensor, eps: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """One ancestral DDPM step at respaced index ``i`` (LDM ``p_sample``, ``clip_denoised=False``).

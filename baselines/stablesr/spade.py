@@ -79,7 +79,11 @@ class SPADEResnetBlock2D(ResnetBlock2D):
     """
 
     def __init__(self, *, cond_channels: int, struct: StructCond, **kwargs) -> None:
-        if kwargs.get("up") or kwargs.get("down") or kwargs.get("time_embedding_norm", "default") != "default":
+        if (
+            kwargs.get("up")
+            or kwargs.get("down")
+            or kwargs.get("time_embedding_norm", "default") != "default"
+        ):
             raise ValueError(f"SPADE blocks support the plain SD resnet layout only, got {kwargs}")
         super().__init__(**kwargs)
         self.spade = SPADE(self.out_channels, cond_channels)

@@ -13,6 +13,7 @@ from PIL import Image
 from baselines.base import METHODS, create_method
 from tests.baselines.stablesr import tiny
 
+
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
     n = torch.get_num_threads()
@@ -29,8 +30,14 @@ FAST = {"steps": 2, "input_size": 64, "tile_overlap": 4}
 def weights_home(isolated_caches, tiny_release):
     """The tiny release where pasd.hub looks first: $PASD_BENCH_HOME/weights/<artifact>/<file>."""
     home = isolated_caches / "pasd-home" / "weights"
-    for artifact, src in (("stablesr", tiny_release[0]), ("stablesr-turbo", tiny_release[0]), ("stablesr-cfw", tiny_release[1])):
-        name = {"stablesr": "stablesr_000117.ckpt", "stablesr-turbo": "stablesr_turbo.ckpt"}.get(artifact, src.name)
+    for artifact, src in (
+        ("stablesr", tiny_release[0]),
+        ("stablesr-turbo", tiny_release[0]),
+        ("stablesr-cfw", tiny_release[1]),
+    ):
+        name = {"stablesr": "stablesr_000117.ckpt", "stablesr-turbo": "stablesr_turbo.ckpt"}.get(
+            artifact, src.name
+        )
         (home / artifact).mkdir(parents=True, exist_ok=True)
         (home / artifact / name).symlink_to(src)
     return home
@@ -148,7 +155,9 @@ def test_tiled_vs_untiled_is_bounded(weights_home):
 
     lq = np.asarray(Image.fromarray(astronaut()).resize((48, 48), Image.BICUBIC))
     base = {"model_config": str(tiny.CONFIG_FILE), "steps": 2, "color_fix": "nofix"}
-    one = _with_oracle(create_method("stablesr", **base, input_size=192, tile_overlap=8))(lq, seed=0)  # 24: one tile
+    one = _with_oracle(create_method("stablesr", **base, input_size=192, tile_overlap=8))(
+        lq, seed=0
+    )  # 24: one tile
     method = _with_oracle(create_method("stablesr", **base, input_size=64, tile_overlap=4))  # 5x5 tiles of 8
     canvas = method(lq, seed=0)
     # a pointwise oracle makes overlapping tiles agree, so the Gaussian blend must give the one-tile answer
@@ -157,12 +166,18 @@ def test_tiled_vs_untiled_is_bounded(weights_home):
     # VAE patches (2x2 of 128 px, stride 64): each pixel is a convex blend of the patches covering it,
     # and the corner only patch (0, 0) covers is that patch's own result
     pipe = method.pipe
-    settings = StableSRSettings(steps=2, color_fix="nofix", input_size=64, tile_overlap=4, vae_tile_size=128, vae_tile_stride=64)
+    settings = StableSRSettings(
+        steps=2, color_fix="nofix", input_size=64, tile_overlap=4, vae_tile_size=128, vae_tile_stride=64
+    )
     x = torch.from_numpy(lq.astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
     x = F.interpolate(x, size=(192, 192), mode="bicubic").clamp(-1, 1)
     with torch.no_grad():
         blended = pipe._patched(x, 42, settings, False)
-        pieces = [pipe._restore(x[:, :, y : y + 128, x0 : x0 + 128], 42, settings, False) for y in (0, 64) for x0 in (0, 64)]
+        pieces = [
+            pipe._restore(x[:, :, y : y + 128, x0 : x0 + 128], 42, settings, False)
+            for y in (0, 64)
+            for x0 in (0, 64)
+        ]
     lo, hi = torch.full_like(x, np.inf), torch.full_like(x, -np.inf)
     for (y, x0), piece in zip([(0, 0), (0, 64), (64, 0), (64, 64)], pieces):
         lo[:, :, y : y + 128, x0 : x0 + 128] = torch.minimum(lo[:, :, y : y + 128, x0 : x0 + 128], piece)
@@ -182,7 +197,8 @@ def test_runs_through_the_runner(weights_home, tmp_path):
     data = toy.make_toy_data(tmp_path / "data", ids=("a", "b"))
     params = json.dumps({**FAST, "model_config": str(tiny.CONFIG_FILE)}).replace('":', '" =')
     preset = tmp_path / "p.toml"
-    preset.write_text(textwrap.dedent(f"""\
+    preset.write_text(
+        textwrap.dedent(f"""\
         name = "stablesr-tiny"
         task = "real-isr"
         seeds = [0]
@@ -192,8 +208,9 @@ def test_runs_through_the_runner(weights_home, tmp_path):
         root = "{data}"
         [[methods]]
         name = "stablesr"
-        params = {params.replace('{', '{ ').replace('}', ' }')}
-        """))
+        params = {params.replace("{", "{ ").replace("}", " }")}
+        """)
+    )
     summary = run_preset(load_preset(preset), tmp_path / "out", progress=False)
     assert summary.made == 2 and not summary.failures
     with ResultsStore(tmp_path / "out") as store:
@@ -201,3 +218,24 @@ def test_runs_through_the_runner(weights_home, tmp_path):
     assert len(per[per.metric == "psnr"]) == 2
     outputs = sorted((tmp_path / "out" / "outputs").rglob("*.png"))
     assert len(outputs) == 2 and Image.open(outputs[0]).size == (48, 48)
+
+
+def test_pasd_bench_apply(weights_home, tmp_path, capsys):
+    """``pasd-bench apply stablesr`` (the command arrives with issue 11b; skipped on branches without it)."""
+    pytest.importorskip("benchmarks.commands.apply", reason="pasd-bench apply is not on this branch yet")
+    from skimage.data import astronaut
+
+    from benchmarks.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(astronaut()).resize((24, 16)).save(folder / "astro.png")
+    args = ["apply", "stablesr", str(folder), "--out", str(tmp_path / "out"), "--no-progress",
+            "--param", f"model_config={tiny.CONFIG_FILE}", *(f"--param={k}={v}" for k, v in FAST.items())]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    (png,) = sorted((tmp_path / "out").rglob("astro.png"))
+    assert Image.open(png).size == (96, 64)
+    m = create_method("stablesr", model_config=str(tiny.CONFIG_FILE), **FAST)
+    assert np.array_equal(
+        np.asarray(Image.open(png)), m(np.asarray(Image.open(folder / "astro.png")), seed=0)
+    )

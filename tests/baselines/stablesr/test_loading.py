@@ -15,7 +15,9 @@ from baselines.stablesr import configs, keys, loading
 from pasd.models import CheckpointMismatchError
 from tests.baselines.stablesr import tiny
 
-SHARED = Path(os.environ.get("PASD_BENCH_REFERENCE", Path(__file__).resolve().parents[4] / "shared" / "reference"))
+SHARED = Path(
+    os.environ.get("PASD_BENCH_REFERENCE", Path(__file__).resolve().parents[4] / "shared" / "reference")
+)
 
 
 def test_every_released_key_is_mapped_or_known_unused(tiny_models):
@@ -30,7 +32,10 @@ def test_every_released_key_is_mapped_or_known_unused(tiny_models):
     assert all(loading._unused(k, cfg["text_config"]["layers"]) for k in unused)
     # exactly: the 12 schedule buffers, the last text block, the CLIP projection and temperature
     assert len([k for k in unused if "." not in k]) == 12
-    assert {k.split(".")[-1] for k in unused if k.startswith("cond_stage")} >= {"text_projection", "logit_scale"}
+    assert {k.split(".")[-1] for k in unused if k.startswith("cond_stage")} >= {
+        "text_projection",
+        "logit_scale",
+    }
     assert all(".resblocks.2." in k for k in unused if ".resblocks." in k)
     assert mapped <= released
     cfw = {g.release for g in loading.key_groups("cfw", tiny_models.cfw)}
@@ -38,7 +43,13 @@ def test_every_released_key_is_mapped_or_known_unused(tiny_models):
 
 
 def test_models_are_filled_and_in_eval_mode(tiny_models):
-    for m in (tiny_models.unet, tiny_models.encoder, tiny_models.first_stage, tiny_models.cfw, tiny_models.text):
+    for m in (
+        tiny_models.unet,
+        tiny_models.encoder,
+        tiny_models.first_stage,
+        tiny_models.cfw,
+        tiny_models.text,
+    ):
         assert not m.training
         assert all(p.device.type == "cpu" and p.dtype == torch.float32 for p in m.parameters())
     released = tiny.release_state("stablesr")
@@ -56,8 +67,14 @@ def _write(tmp_path: Path, state: dict) -> Path:
     ("edit", "match"),
     [
         (lambda s: s.pop("model.diffusion_model.out.2.weight"), r"1 missing keys: out\.2\.weight"),
-        (lambda s: s.update({"model.diffusion_model.extra.weight": torch.zeros(1)}), r"unexpected keys: extra\.weight"),
-        (lambda s: s.update({"model_ema.decay": torch.zeros(())}), r"no StableSR component: \['model_ema\.decay'\]"),
+        (
+            lambda s: s.update({"model.diffusion_model.extra.weight": torch.zeros(1)}),
+            r"unexpected keys: extra\.weight",
+        ),
+        (
+            lambda s: s.update({"model_ema.decay": torch.zeros(())}),
+            r"no StableSR component: \['model_ema\.decay'\]",
+        ),
         (
             lambda s: s.update({"structcond_stage_model.time_embed.0.bias": torch.zeros(7)}),
             r"time_embed\.0\.bias: checkpoint \[7\] vs model \[128\]",
@@ -75,7 +92,9 @@ def test_mismatches_are_named(tmp_path, tiny_release, edit, match):
 def test_cfw_mismatch_is_named(tmp_path, tiny_release):
     state = tiny.release_state("cfw")
     del state["decoder.fusion_layer_1.encode_enc_2.0.rdb1.conv1.weight"]
-    with pytest.raises(CheckpointMismatchError, match=r"CFW autoencoder .*fusion_layer_1\.encode_enc_2\.0\.rdb1"):
+    with pytest.raises(
+        CheckpointMismatchError, match=r"CFW autoencoder .*fusion_layer_1\.encode_enc_2\.0\.rdb1"
+    ):
         loading.load_stablesr(tiny_release[0], _write(tmp_path, state), configs.load_config(tiny.CONFIG_FILE))
 
 
@@ -149,19 +168,29 @@ def test_key_group_round_trips():
     assert conv.to_ours(x)[0].shape == (5, 5) and torch.equal(conv.to_release(conv.to_ours(x)), x)
 
 
-@pytest.mark.skipif(not (SHARED / "stablesr_tiny_official").is_dir(), reason="project shared reference not here")
+@pytest.mark.skipif(
+    not (SHARED / "stablesr_tiny_official").is_dir(), reason="project shared reference not here"
+)
 def test_shared_official_tiny_reference():
     """The shared tiny StableSR made by the official classes loads strictly and is reproduced (< 1e-4)."""
     from safetensors.torch import load_file
 
     root = SHARED / "stablesr_tiny_official"
     call = json.loads((root / "call.json").read_text())
-    cfg = {**configs.load_config(tiny.CONFIG_FILE), **{k: call[k] for k in ("unet_config", "encoder_config", "vae_ddconfig")}}
+    cfg = {
+        **configs.load_config(tiny.CONFIG_FILE),
+        **{k: call[k] for k in ("unet_config", "encoder_config", "vae_ddconfig")},
+    }
     models = loading.empty_models(cfg)
     parts = loading.split_release(loading.read_state_dict(root / "stablesr_tiny.ckpt"), 3, "shared tiny")
     for c in ("unet", "encoder"):
         loading.fill(models[c], loading.key_groups(c, models[c]), parts[c], c)
-    loading.fill(models["cfw"], loading.key_groups("cfw", models["cfw"]), loading.read_state_dict(root / "vqgan_cfw_tiny.ckpt"), "cfw")
+    loading.fill(
+        models["cfw"],
+        loading.key_groups("cfw", models["cfw"]),
+        loading.read_state_dict(root / "vqgan_cfw_tiny.ckpt"),
+        "cfw",
+    )
     inp, out = load_file(root / "inputs.safetensors"), load_file(root / "outputs.safetensors")
 
     def rel(a, b):
@@ -176,4 +205,6 @@ def test_shared_official_tiny_reference():
         assert rel(eps, out["eps"]) < 1e-4
         post, feats = models["cfw"].encode_with_features(inp["image"])
         assert rel(post.mode(), out["vae_z"]) < 1e-4
-        assert rel(models["cfw"].decode_with_fusion(post.mode(), feats, call["fusion_w"]), out["vae_dec"]) < 1e-4
+        assert (
+            rel(models["cfw"].decode_with_fusion(post.mode(), feats, call["fusion_w"]), out["vae_dec"]) < 1e-4
+        )

@@ -27,7 +27,9 @@ def release_models():
 
 def _ours(models, component: str) -> dict[str, list[int]]:
     model = models[component]
-    return {k: list(v) for k, v in loading.release_shapes(model, loading.key_groups(component, model)).items()}
+    return {
+        k: list(v) for k, v in loading.release_shapes(model, loading.key_groups(component, model)).items()
+    }
 
 
 def test_release_config_is_the_manifest_config():
@@ -58,7 +60,9 @@ def test_parameter_counts_add_up_to_the_released_file():
     import math
 
     m = MANIFEST["manifests"]
-    unet, enc = (sum(math.prod(s) for s in m[k].values()) for k in ("model.diffusion_model", "structcond_stage_model"))
+    unet, enc = (
+        sum(math.prod(s) for s in m[k].values()) for k in ("model.diffusion_model", "structcond_stage_model")
+    )
     vae = sum(math.prod(s) for k, s in m["vqgan_cfw"].items() if ".fusion_layer_" not in k)
     w, layers, vocab, ctx = 1024, 24, 49408, 77
     text = vocab * w + ctx * w + layers * (12 * w * w + 13 * w) + 2 * w + w * w + 1

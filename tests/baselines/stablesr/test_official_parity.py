@@ -78,7 +78,10 @@ def test_respaced_schedule_is_bit_exact(steps):
 
 def test_space_timesteps():
     assert schedule.space_timesteps(1000, 4) == [0, 333, 666, 999]
-    assert schedule.space_timesteps(1000, 200)[:3] == [0, 5, 10] and len(schedule.space_timesteps(1000, 200)) == 200
+    assert (
+        schedule.space_timesteps(1000, 200)[:3] == [0, 5, 10]
+        and len(schedule.space_timesteps(1000, 200)) == 200
+    )
     with pytest.raises(ValueError, match=r"\[1, 1000\]"):
         schedule.space_timesteps(1000, 0)
 
@@ -98,7 +101,12 @@ def test_canvas_tiles_follow_the_official_grid():
 def test_vae_patches_follow_image_spliter():
     assert tiling.patch_starts(1000, 1280, 1000) == [0]
     assert tiling.patch_starts(2500, 1280, 1000) == [0, 1000, 1220]
-    assert tiling.vae_patches(160, 224, 128, 96) == [(0, 128, 0, 128), (32, 160, 0, 128), (0, 128, 96, 224), (32, 160, 96, 224)]
+    assert tiling.vae_patches(160, 224, 128, 96) == [
+        (0, 128, 0, 128),
+        (32, 160, 0, 128),
+        (0, 128, 96, 224),
+        (32, 160, 96, 224),
+    ]
 
 
 CASES = {  # name: (steps, colour fix, extra settings) as the reference ran the official script
@@ -131,5 +139,7 @@ def test_lq_inputs_are_the_astronaut_crops():
 
     photo = astronaut()
     for case, (h, w) in {"a": (40, 56), "b": (30, 45)}.items():
-        assert np.array_equal(REF[f"e2e_{case}_lq"].numpy(), photo[100 : 100 + h * 4 : 4, 150 : 150 + w * 4 : 4])
+        assert np.array_equal(
+            REF[f"e2e_{case}_lq"].numpy(), photo[100 : 100 + h * 4 : 4, 150 : 150 + w * 4 : 4]
+        )
     assert Image.fromarray(REF["e2e_a_lq"].numpy()).size == (56, 40)
