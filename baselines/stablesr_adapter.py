@@ -53,7 +53,7 @@ class _StableSRMethod(Method):
             raise ValueError(f"{self.name}: unknown params {unknown}; allowed: {sorted(_PARAMS)}")
         super().__init__(device=device, **params)
         self.options = {**_DEFAULTS, **self.defaults, **params}
-        from baselines.stablesr.pipeline import StableSRSettings
+        from baselines.stablesr.settings import StableSRSettings
 
         self.settings = StableSRSettings(
             **{k: self.options[k] for k in StableSRSettings.names() if k != "upscale"}, upscale=self.scale

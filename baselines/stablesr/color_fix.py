@@ -10,13 +10,10 @@ the LQ's residual low frequencies.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 
-ColorFix = Literal["adain", "wavelet", "nofix"]
-COLOR_FIXES: tuple[str, ...] = ("adain", "wavelet", "nofix")
+from baselines.stablesr.settings import COLOR_FIXES, ColorFix
 
 
 def _mean_std(x: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:

@@ -78,7 +78,8 @@ def _ours(args: argparse.Namespace, work: Path) -> dict:
 
     from baselines.stablesr.configs import load_config
     from baselines.stablesr.loading import load_stablesr
-    from baselines.stablesr.pipeline import StableSRPipeline, StableSRSettings
+    from baselines.stablesr.pipeline import StableSRPipeline
+    from baselines.stablesr.settings import StableSRSettings
 
     pipe = StableSRPipeline(
         load_stablesr(work / "stablesr.ckpt", work / "cfw.ckpt", load_config(args.config)), args.device

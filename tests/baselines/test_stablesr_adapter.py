@@ -151,7 +151,7 @@ def test_tiled_vs_untiled_is_bounded(weights_home):
     import torch.nn.functional as F
     from skimage.data import astronaut
 
-    from baselines.stablesr.pipeline import StableSRSettings
+    from baselines.stablesr.settings import StableSRSettings
 
     lq = np.asarray(Image.fromarray(astronaut()).resize((48, 48), Image.BICUBIC))
     base = {"model_config": str(tiny.CONFIG_FILE), "steps": 2, "color_fix": "nofix"}

@@ -16,7 +16,8 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from baselines.stablesr import color_fix, schedule, tiling
-from baselines.stablesr.pipeline import StableSRPipeline, StableSRSettings
+from baselines.stablesr.pipeline import StableSRPipeline
+from baselines.stablesr.settings import StableSRSettings
 from baselines.stablesr.text import empty_prompt_tokens, encode_empty_prompt
 from tests.baselines.stablesr import tiny
 
