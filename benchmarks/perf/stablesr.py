@@ -290,6 +290,7 @@ def main() -> None:
             print(
                 f"peer missing keys (not in our map, all unused by inference): {rows['peer'].get('missing')}"
             )
+            print(f"peer unexpected keys: {rows['peer'].get('unexpected')}")
             print(f"speedup: {rows['peer']['seconds'] / rows['ours']['seconds']:.2f}")
         else:
             print(f"speedup: n/a ({reason})")
