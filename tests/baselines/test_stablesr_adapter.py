@@ -239,3 +239,16 @@ def test_pasd_bench_apply(weights_home, tmp_path, capsys):
     assert np.array_equal(
         np.asarray(Image.open(png)), m(np.asarray(Image.open(folder / "astro.png")), seed=0)
     )
+
+
+def test_small_unaligned_input_is_cropped_to_exactly_4x(weights_home):
+    """Short side under input_size / 4 and unaligned sides: the official script keeps its (scaled)
+    reflect padding in the output; the adapter returns the 4x region of that output."""
+    lq = np.asarray(Image.fromarray(np.full((12, 20, 3), 128, np.uint8)))
+    m = create_method("stablesr", model_config=str(tiny.CONFIG_FILE), **FAST)
+    out = m(lq, seed=0)
+    # 12x20 -> x5.33 -> 64x106, padded to 96x128 (the script pads both sides once one is unaligned),
+    # sampled, scaled by 4/5.33 to 72x96 and cropped to the upsampled size 64x106: 64x96 remain
+    raw = m.pipe(lq, 42, m.settings)
+    assert raw.shape == (64, 96, 3) and out.shape == (48, 80, 3)
+    assert np.array_equal(out, raw[:48, :80])
