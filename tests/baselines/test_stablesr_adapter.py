@@ -12,6 +12,7 @@ from PIL import Image
 
 from baselines.base import METHODS, create_method
 from tests.baselines.stablesr import tiny
+from tests.baselines.stablesr.fixtures import tiny_release  # noqa: F401
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -27,7 +28,7 @@ FAST = {"steps": 2, "input_size": 64, "tile_overlap": 4}
 
 
 @pytest.fixture
-def weights_home(isolated_caches, tiny_release):
+def weights_home(isolated_caches, tiny_release):  # noqa: F811 (the imported fixture)
     """The tiny release where pasd.hub looks first: $PASD_BENCH_HOME/weights/<artifact>/<file>."""
     home = isolated_caches / "pasd-home" / "weights"
     for artifact, src in (

@@ -1,9 +1,11 @@
-"""Tiny nets: one thread (extra OpenMP threads only spin on a shared runner)."""
+"""Tiny nets: one thread (extra OpenMP threads only spin on a shared runner); the tiny release."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+
+from tests.baselines.stablesr.fixtures import tiny_models, tiny_release  # noqa: F401
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,4 +1,5 @@
-"""Fixtures shared by the adapter tests and their model packages' tests."""
+"""Session fixtures for a tiny StableSR release (import them where needed: ``tests/baselines`` has
+its own conftest, owned by the feed-forward baselines)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def tiny_release(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_models(tiny_release):
-    """The tiny StableSR release loaded by our strict loader (once per session)."""
+    """The tiny StableSR release loaded by our strict loader."""
     from baselines.stablesr.configs import load_config
     from baselines.stablesr.loading import load_stablesr
     from tests.baselines.stablesr import tiny
