@@ -48,7 +48,8 @@ def test_train_tiny_resume_and_infer_with_the_checkpoint(home, hq, tmp_path, cap
     out = tmp_path / "out"
     sd = home / "tiny" / "pasd-seed0" / "sd15"
     assert main(["infer", str(lq_dir), "--out", str(out), "--base", str(sd), "--pasd", str(run / "checkpoint-3"),
-                 "--steps", "1", "--process-size", "64", "--prompt-source", "none", "--dtype", "fp32"]) == 0  # fmt: skip
+                 "--steps", "1", "--process-size", "64", "--prompt-source", "none", "--dtype", "fp32",
+                 "--upscale", "4"]) == 0  # fmt: skip
     assert Image.open(out / "cup.png").size == (80, 64)
 
 
