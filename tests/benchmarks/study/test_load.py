@@ -65,15 +65,28 @@ def _check(base: str, n_participants: int, n_trials: int, concurrency: int, kill
 
 
 class Killer(threading.Thread):
-    """Kills the server with SIGKILL ``wanted`` times, ``every`` seconds apart, restarting it each time."""
+    """Kills the server with SIGKILL ``wanted`` times, restarting it each time.
 
-    def __init__(self, server, wanted: int, every: float) -> None:
+    The kills are spaced by progress, not by the clock: kill ``i`` lands once the server has stored
+    ``i / (wanted + 1)`` of the ``total`` votes, so every kill falls mid-run however fast the
+    machine is (a timer fired after the run had finished on a quiet machine).
+    """
+
+    def __init__(self, server, wanted: int, total: int) -> None:
         super().__init__(daemon=True)
-        self.server, self.wanted, self.every, self.kills = server, wanted, every, 0
+        self.server, self.wanted, self.total, self.kills = server, wanted, total, 0
+
+    def _votes(self) -> int:
+        try:
+            r = httpx.get(self.server.base + "/admin/stats.json", headers={"X-Admin-Token": ADMIN}, timeout=5)
+            return int(r.json()["votes"])
+        except (httpx.HTTPError, ValueError, KeyError):
+            return -1  # restarting, or busy: look again
 
     def run(self) -> None:
-        for _ in range(self.wanted):
-            time.sleep(self.every)
+        for i in range(1, self.wanted + 1):
+            while self._votes() < self.total * i // (self.wanted + 1):
+                time.sleep(0.02)
             self.server.kill9()
             self.kills += 1
             self.server.start()
@@ -87,7 +100,7 @@ def test_load_short(live_server):
 @pytest.mark.parametrize("study_dir", [8], indirect=True)
 def test_kill_9_mid_run_loses_and_duplicates_nothing(serve, study_dir):
     base = serve(study_dir)
-    killer = Killer(serve.servers[0], wanted=1, every=1.5)
+    killer = Killer(serve.servers[0], wanted=1, total=12 * 8)
     killer.start()
     _check(base, n_participants=12, n_trials=8, concurrency=12, killer=killer)
 
@@ -96,7 +109,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(serve, study_dir):
 @pytest.mark.parametrize("study_dir", [15], indirect=True)
 def test_kill_9_three_times_40_raters_x_15_trials(serve, study_dir):
     base = serve(study_dir)
-    killer = Killer(serve.servers[0], wanted=3, every=3.0)
+    killer = Killer(serve.servers[0], wanted=3, total=40 * 15)
     killer.start()
     _check(base, n_participants=40, n_trials=15, concurrency=20, killer=killer)
 
