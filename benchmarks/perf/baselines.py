@@ -18,8 +18,12 @@ in its own subprocess so its peak memory is its own (CPU: peak RSS; CUDA:
 ``torch.cuda.max_memory_allocated``). After the timings the two sides' outputs are compared
 (within 1 level of 255, and at most 0.1% of values off by that level; 1% for fp16 on CUDA).
 
-More methods (the diffusers baselines, say) join with :func:`register_case`: a weights writer, an
-optional peer, and the params for ours.
+* ``ldm`` / ``sd-upscaler``: the diffusers pipeline called as its model card does, on a tiny random
+  pipeline whatever ``--size`` says (``benchmarks/perf/diffusion_baselines.py`` has their tiled case
+  and the official step counts); both sides run :data:`DIFFUSION_STEPS` steps with seed 0.
+
+More methods join with :func:`register_case`: a weights writer, an optional peer, and the params
+for ours.
 
 Usage: ``python benchmarks/perf/baselines.py [--methods realesrgan,bsrgan,...] [--device cpu|cuda]
 [--size full|tiny] [--lq 128] [--repeats 2] [--threads N]``. Last line: ``speedup: X.XX`` (sum of
@@ -127,6 +131,40 @@ register_case(Case("femasr", _release_writer("femasr"), _official("femasr_infere
                    "inference_femasr.py test() on spandrel_extra_arches' FeMaSRNet",
                    needs=("spandrel_extra_arches",)))  # fmt: skip
 
+#: denoising steps of the diffusion cases here: timing a few steps on tiny pipelines shows the
+#: adapters' overhead; the official 100 / 75 steps are in ``diffusion_baselines.py`` (``--steps 0``)
+DIFFUSION_STEPS = 3
+
+
+def _tiny_pipeline_writer(method: str) -> Callable[[Path, str], None]:
+    def write(home: Path, size: str) -> None:
+        # the released UNets and text encoders are GBs of random numbers on a CPU: always tiny
+        from baselines.tiny_pipelines import save_tiny_ldm_sr, save_tiny_sd_upscaler
+        from benchmarks.perf.diffusion_baselines import ARTIFACTS
+
+        save = save_tiny_ldm_sr if method == "ldm" else save_tiny_sd_upscaler
+        save(home / "weights" / ARTIFACTS[method])
+
+    return write
+
+
+def _pipeline_peer(method: str):
+    def peer(home: Path, size: str, device: str):
+        from benchmarks.perf.diffusion_baselines import ARTIFACTS, _peer
+
+        run = _peer(method, home / "weights" / ARTIFACTS[method], device, DIFFUSION_STEPS)
+        return lambda img: run(img, 0)
+
+    return peer
+
+
+register_case(Case("ldm", _tiny_pipeline_writer("ldm"), _pipeline_peer("ldm"),
+                   "diffusers LDMSuperResolutionPipeline (model card call; tiny pipeline)",
+                   params={"steps": DIFFUSION_STEPS}))  # fmt: skip
+register_case(Case("sd-upscaler", _tiny_pipeline_writer("sd-upscaler"), _pipeline_peer("sd-upscaler"),
+                   "diffusers StableDiffusionUpscalePipeline (defaults; tiny pipeline)",
+                   params={"steps": DIFFUSION_STEPS}))  # fmt: skip
+
 
 def _lq(side: int) -> np.ndarray:
     from skimage.data import astronaut
@@ -160,7 +198,7 @@ def worker(args: argparse.Namespace) -> None:
         m = baselines.create_method(case.method, device=args.device, **case.params)
         m.load()
         m._loaded = True
-        run = m
+        run = lambda img: m(img, seed=0)  # noqa: E731  (stochastic methods need a seed)
     else:
         run = case.peer(Path(args.home), args.size, args.device)
     load_s = time.perf_counter() - t0
