@@ -33,6 +33,10 @@ class _PASDMethod(Method):
     """Shared PASD adapter: loads the pipeline lazily, composes the prompt, runs one image per call."""
 
     stochastic = True
+    # peak RSS of PASDPipeline per output pixel, fp32 on CPU, measured with
+    # `python benchmarks/perf/pasd_memory.py` (~446 B at 1024^2 and 2048^2 outputs, tiny weights;
+    # the full-resolution image buffers dominate, so real weights need at least this)
+    bytes_per_output_pixel = 450.0
     release: ClassVar[str] = "pasd"
     #: preset defaults of this variant (the caller's params override them)
     defaults: ClassVar[dict[str, Any]] = {}

@@ -44,19 +44,16 @@ def create_cmd(inputs, methods, out, n_images, seed, n_gold, title, link) -> Non
     """Pick images every method has and copy them into a self-contained study folder."""
     from benchmarks.study.create import create_study
 
-    try:
-        spec = create_study(
-            inputs,
-            _parse_methods(methods),
-            out,
-            n_images=n_images,
-            seed=seed,
-            n_gold=n_gold,
-            title=title,
-            link=link,
-        )
-    except (ValueError, FileNotFoundError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    spec = create_study(
+        inputs,
+        _parse_methods(methods),
+        out,
+        n_images=n_images,
+        seed=seed,
+        n_gold=n_gold,
+        title=title,
+        link=link,
+    )
     click.echo(
         f"{spec.study_id}: {len(spec.images)} images, {len(spec.gold)} gold trials, methods {spec.methods}"
     )
@@ -78,10 +75,7 @@ def serve_cmd(study_dir, host, port, admin_token) -> None:
     if not admin_token and not os.environ.get("PASD_STUDY_ADMIN_TOKEN"):
         click.echo(f"admin token (keep it secret): {token}", err=True)
     click.echo(f"participants: http://{host}:{port}/   admin: http://{host}:{port}/admin?token=...", err=True)
-    try:
-        serve_study(study_dir, host=host, port=port, admin_token=token)
-    except (ValueError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    serve_study(study_dir, host=host, port=port, admin_token=token)
 
 
 @command.command("analyze")
@@ -102,20 +96,17 @@ def analyze_cmd(
     """Vote shares with simultaneous CIs, chi-square, Bradley-Terry, Fleiss kappa, position bias, chart."""
     from benchmarks.study.analyze import analyze_study
 
-    try:
-        result = analyze_study(
-            study_dir,
-            out,
-            votes_csv=votes,
-            exclude_gold_failures=exclude_gold_failures,
-            complete_only=complete_only,
-            alpha=alpha,
-            n_boot=n_boot,
-            seed=seed,
-            highlight=highlight,
-        )
-    except (ValueError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = analyze_study(
+        study_dir,
+        out,
+        votes_csv=votes,
+        exclude_gold_failures=exclude_gold_failures,
+        complete_only=complete_only,
+        alpha=alpha,
+        n_boot=n_boot,
+        seed=seed,
+        highlight=highlight,
+    )
     for row in result.summary.itertuples():
         click.echo(
             f"{row.Index:>20s}  {row.votes:5d}  {100 * row.share:5.1f}%  [{100 * row.ci_low:.1f}, {100 * row.ci_high:.1f}]"

@@ -86,6 +86,14 @@ class Dataset(abc.ABC):
         """How many items a run will see (before any preparation); FileNotFoundError if the data is absent."""
         return len(self.items())
 
+    def unavailable_items(self) -> dict[str, str]:
+        """Items the dataset should have but cannot provide, id -> reason (e.g. synthesis skipped).
+
+        The runner records each as a failure, so a run never reports "0 failed" over a set that
+        silently lost images. Default: none.
+        """
+        return {}
+
     def load_lq(self, item: Item) -> np.ndarray:
         """The method input: ``uint8`` RGB ``(H, W, 3)``."""
         return read_rgb(item.lq)

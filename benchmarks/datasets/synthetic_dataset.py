@@ -72,6 +72,30 @@ class SynthesizedDataset(Dataset):
             out.append(Item(p.stem, p, gt))
         return out
 
+    def unavailable_items(self) -> dict[str, str]:
+        """HQ images without a synthesized LQ, with the synthesizer's reason from the manifest."""
+        import json
+
+        try:
+            hq = {p.stem for p in self.hq_images()}
+        except FileNotFoundError:
+            return {}
+        lq_dir = self.synth_dir / "LQ"
+        have = {p.stem for p in list_images(lq_dir)} if lq_dir.is_dir() else set()
+        entries: dict = {}
+        manifest = self.synth_dir / "manifest.json"
+        if manifest.is_file():
+            try:
+                entries = json.loads(manifest.read_text(encoding="utf-8")).get("images", {})
+            except (OSError, ValueError):
+                entries = {}
+        out = {}
+        for stem in sorted(hq - have):
+            entry = entries.get(stem) or {}
+            reason = entry.get("reason") if entry.get("status") == "skipped" else None
+            out[stem] = f"no LQ image: synthesis skipped it ({reason})" if reason else "no LQ image was synthesized"
+        return out
+
     def verify(self):
         report = super().verify()
         try:

@@ -43,9 +43,17 @@ def make_table(
         if run_id is not None:
             store.run(run_id)  # KeyError naming the known runs
         df = store.set_level(run_id)
+        official = official_counts(store, run_id)
     ref = load_paper_table(table, paper_dir) if paper else None
     suffix = f" (run {run_id})" if run_id is not None else ""
-    return build_table(table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix)
+    return build_table(table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix, n_official=official)
+
+
+def official_counts(store: ResultsStore, run_id: int | None = None) -> dict[str, int | None]:
+    """Dataset -> official set size, as the runs recorded it (older stores: from the dataset registry)."""
+    ds = store.datasets(run_id)
+    return {r.dataset: (None if r.n_official is None or r.n_official != r.n_official else int(r.n_official))
+            for r in ds.itertuples()}  # fmt: skip
 
 
 def write_table(grid: Grid, fmt: str, out: str | Path | None = None) -> str:
