@@ -69,7 +69,9 @@ def command(
     for method, dataset, image, err in summary.failures[:10]:
         click.echo(f"  failed: {method} / {dataset} / {image}: {err}", err=True)
     if len(summary.failures) > 10:
-        click.echo(f"  ... {len(summary.failures) - 10} more: pasd-bench results show --results {out}", err=True)
+        click.echo(
+            f"  ... {len(summary.failures) - 10} more: pasd-bench results show --results {out}", err=True
+        )
     partial = [*summary.plan.missing_datasets(), *summary.plan.partial_datasets()]
     if partial:
         click.echo("incomplete datasets (--allow-partial): "

@@ -24,7 +24,6 @@ from pasd.utils.registry import new_registry
 DATASETS = new_registry("dataset")
 
 
-
 @dataclass(frozen=True)
 class Item:
     """One test image: ``id`` is unique in the dataset and names every output derived from it."""

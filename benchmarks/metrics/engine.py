@@ -68,7 +68,9 @@ class MetricWeightsMissingError(MissingWeightsError):
         lines = [f"{len(errors)} metric(s) cannot be computed, weights missing:"]
         for metric, err in errors.items():
             lines.append(f"  - metric {metric!r}: {err.reason}; get it with: {err.fetch_command}")
-        lines.append("or pass --skip-missing (skip_missing=True) to compute the metrics whose weights are present")
+        lines.append(
+            "or pass --skip-missing (skip_missing=True) to compute the metrics whose weights are present"
+        )
         return "\n".join(lines)
 
 

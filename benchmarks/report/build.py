@@ -38,7 +38,10 @@ def _tables(set_level, out: Path, ci: bool, paper: bool, paper_dir, official=Non
             overlap = sorted(set(set_level["dataset"]) & set(ref["dataset"]))
             if overlap:
                 variants.append(
-                    ("_vs_paper", build_table(t, set_level, paper=ref, ci=ci, datasets=overlap, n_official=official))
+                    (
+                        "_vs_paper",
+                        build_table(t, set_level, paper=ref, ci=ci, datasets=overlap, n_official=official),
+                    )
                 )
         for suffix, g in variants:
             files = {}
@@ -109,7 +112,9 @@ def build_report(
         env_json=json.dumps(info["env"], indent=2, sort_keys=True) if info else "",
         config_json=json.dumps(info["config"], indent=2, sort_keys=True) if info else "",
         runs=runs.to_dict("records"),
-        tables=[{**t, "html": Markup(t["html"])} for t in _tables(set_level, out, ci, paper, paper_dir, official)],
+        tables=[
+            {**t, "html": Markup(t["html"])} for t in _tables(set_level, out, ci, paper, paper_dir, official)
+        ],
         figures=figures,
         failures=failures.to_dict("records"),
         flagged=[method_label(m) for m in methods if is_random_weights(m)],

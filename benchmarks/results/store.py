@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.results.queries import QueryMixin
-from benchmarks.results.schema import MIGRATIONS, RUN_STATUSES, SCHEMA, SCHEMA_VERSION, check_key, resolve_db_path
+from benchmarks.results.schema import (
+    MIGRATIONS,
+    RUN_STATUSES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    check_key,
+    resolve_db_path,
+)
 from benchmarks.results.writers import WriteMixin, utc_now
 
 
@@ -152,7 +159,9 @@ class ResultsStore(WriteMixin, QueryMixin):
             ValueError: unknown status. KeyError: unknown ``run_id``.
         """
         if status not in RUN_STATUSES or status == "running":
-            raise ValueError(f"a run finishes as one of {[s for s in RUN_STATUSES if s != 'running']}, got {status!r}")
+            raise ValueError(
+                f"a run finishes as one of {[s for s in RUN_STATUSES if s != 'running']}, got {status!r}"
+            )
         with self._transaction() as con:
             self._require_run(con, run_id)
             con.execute(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -224,5 +224,13 @@ class WriteMixin:
                 "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, dataset)"
                 " DO UPDATE SET root = excluded.root, state = excluded.state, n_items = excluded.n_items,"
                 " n_official = excluded.n_official, reason = excluded.reason",
-                (int(run_id), dataset, None if root is None else str(root), state, n_items, n_official, reason),
+                (
+                    int(run_id),
+                    dataset,
+                    None if root is None else str(root),
+                    state,
+                    n_items,
+                    n_official,
+                    reason,
+                ),
             )

@@ -98,7 +98,9 @@ def _make_outputs(
                 summary.reused += 1
                 continue
             if method is None:
-                method = job.instance = baselines.create_method(job.method.name, device=device, **job.method.params)
+                method = job.instance = baselines.create_method(
+                    job.method.name, device=device, **job.method.params
+                )
             method.check_fits(lq.shape[1], lq.shape[0], what=f"{job.dataset.name}/{item.id}")
             out = method(lq, seed=job.seed if method.stochastic else None)
             cache.put(item.id, digest, out)
@@ -219,15 +221,24 @@ def run_config(plan: Plan, device: str, allow_partial: bool) -> dict[str, Any]:
     preset_sha = hashlib.sha256(source.read_bytes()).hexdigest() if source and source.is_file() else None
     methods: dict[str, Any] = {}
     for job in plan.jobs:
-        methods.setdefault(job.method.name, {"state": job.state, "method_key": job.method_key, **job.identity})
+        methods.setdefault(
+            job.method.name, {"state": job.state, "method_key": job.method_key, **job.identity}
+        )
     return {
         **preset.as_dict(),
         "preset_sha256": preset_sha,
         "allow_partial": allow_partial,
         "methods_resolved": methods,
         "engine": dataclasses.asdict(engine_options(plan, device)),
-        "metric_specs": {m: {"type": get_spec(m).type, "mode": get_spec(m).mode, "options": get_spec(m).opts,
-                             "weights": list(get_spec(m).weights)} for m in preset.metrics},  # fmt: skip
+        "metric_specs": {
+            m: {
+                "type": get_spec(m).type,
+                "mode": get_spec(m).mode,
+                "options": get_spec(m).opts,
+                "weights": list(get_spec(m).weights),
+            }
+            for m in preset.metrics
+        },  # fmt: skip
         "metrics_scored": plan.scored_metrics,
         "metrics_weights_missing": plan.metric_weights_missing,
     }

@@ -206,7 +206,9 @@ def format_plan(plan: Plan, allow_partial: bool = False, show_problems: bool = T
         dtable.add_column(col, overflow="fold")
     for d in plan.datasets.values():
         style = dstyles[d.state]
-        dtable.add_row(d.entry.name, f"[{style}]{d.state}[/{style}]", d.counts, escape(d.root), escape(d.reason))
+        dtable.add_row(
+            d.entry.name, f"[{style}]{d.state}[/{style}]", d.counts, escape(d.root), escape(d.reason)
+        )
     console.print(dtable)
 
     table = Table(title=f"plan: {plan.preset.name} -> {plan.out_dir}")
@@ -234,6 +236,8 @@ def format_plan(plan: Plan, allow_partial: bool = False, show_problems: bool = T
                 "there, and tables flag numbers on fewer images than the official set)"
             )
     elif not problems and allow_partial and (plan.missing_datasets() or plan.partial_datasets()):
-        names = ", ".join(f"{d.entry.name} ({d.counts})" for d in [*plan.missing_datasets(), *plan.partial_datasets()])
+        names = ", ".join(
+            f"{d.entry.name} ({d.counts})" for d in [*plan.missing_datasets(), *plan.partial_datasets()]
+        )
         console.print(f"[yellow]--allow-partial: running with incomplete datasets: {names}[/yellow]")
     return buf.getvalue()

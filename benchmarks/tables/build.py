@@ -114,7 +114,9 @@ def _paper_cell(rec: dict | None, n_official: int | None = None) -> Cell:
 def _paper_flags(rec_by_metric: list[dict | None], method: str) -> list[str]:
     """Table 3's design columns of a paper row: from the paper CSV where it has them, else ours."""
     for rec in rec_by_metric:
-        if rec is not None and all(k in rec for k in ("degradation_removal", "high_level_info", "negative_prompt")):
+        if rec is not None and all(
+            k in rec for k in ("degradation_removal", "high_level_info", "negative_prompt")
+        ):
             vals = (rec["degradation_removal"], rec["high_level_info"], rec["negative_prompt"])
             if all(isinstance(v, bool) for v in vals):
                 return ["✓" if v else "" for v in vals]
@@ -151,7 +153,10 @@ def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) ->
                 continue
             theirs = [_keyed(_paper_cell(pap.get((ds, m, mt)), n_off), ds, m, mt, n_off) for m in methods]
             _mark(theirs, mt)
-            delta = [_keyed(delta_cell(a, b, disp.decimals), ds, m, mt, n_off) for a, b, m in zip(mine, theirs, methods)]
+            delta = [
+                _keyed(delta_cell(a, b, disp.decimals), ds, m, mt, n_off)
+                for a, b, m in zip(mine, theirs, methods)
+            ]
             grid.rows += [
                 Row(head + ["ours"], mine, ds, "ours"),
                 Row(["", disp.label, "paper"], theirs, ds, "paper"),
@@ -203,7 +208,9 @@ def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) -
     return grid
 
 
-def _notes(table: int, methods: list[str], ci: bool, paper: bool, grid: Grid, ours: dict[Key, dict]) -> list[str]:
+def _notes(
+    table: int, methods: list[str], ci: bool, paper: bool, grid: Grid, ours: dict[Key, dict]
+) -> list[str]:
     where = "column (per dataset)" if table == 3 else "row"
     notes = [
         f"Bold: best, underlined: second best in each {where}, by the metric's arrow; tied values share a mark.",
@@ -218,7 +225,13 @@ def _notes(table: int, methods: list[str], ci: bool, paper: bool, grid: Grid, ou
             f"{PARTIAL_MARK}: computed on fewer images than the official set ({where_}); "
             "not comparable with numbers on the full set (the paper's)."
         )
-    stopped = sorted({int(r["run_id"]) for r in ours.values() if r.get("status") == "pending" and r.get("run_status") != "running"})
+    stopped = sorted(
+        {
+            int(r["run_id"])
+            for r in ours.values()
+            if r.get("status") == "pending" and r.get("run_status") != "running"
+        }
+    )
     if stopped:
         notes.append(
             f"interrupted: run(s) {', '.join(map(str, stopped))} stopped before scoring these cells; "

@@ -51,7 +51,12 @@ class Cell:
 
     @property
     def partial(self) -> bool:
-        return self.kind == "number" and self.n is not None and bool(self.n_official) and self.n < self.n_official
+        return (
+            self.kind == "number"
+            and self.n is not None
+            and bool(self.n_official)
+            and self.n < self.n_official
+        )
 
 
 @dataclass

@@ -46,7 +46,9 @@ def make_table(
         official = official_counts(store, run_id)
     ref = load_paper_table(table, paper_dir) if paper else None
     suffix = f" (run {run_id})" if run_id is not None else ""
-    return build_table(table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix, n_official=official)
+    return build_table(
+        table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix, n_official=official
+    )
 
 
 def official_counts(store: ResultsStore, run_id: int | None = None) -> dict[str, int | None]:

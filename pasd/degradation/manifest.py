@@ -40,7 +40,12 @@ def new_manifest(
             default, so folders made before the option existed still resume.
         hq_dir: the HQ folder (recorded, so ``pasd-bench data verify synth`` can find the sources).
     """
-    settings: dict[str, Any] = {"config": config.to_dict(), "seed": int(seed), "scale": config.scale, "crop": crop}
+    settings: dict[str, Any] = {
+        "config": config.to_dict(),
+        "seed": int(seed),
+        "scale": config.scale,
+        "crop": crop,
+    }
     if alpha != "error":
         settings["alpha"] = alpha
     out: dict[str, Any] = {

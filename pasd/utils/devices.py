@@ -55,4 +55,6 @@ def check_device(device: str) -> str:
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
             raise DeviceUnavailableError(f"--device {device!r}: MPS is not available on this machine")
         return device
-    raise DeviceUnavailableError(f"--device {device!r}: device type {dev.type!r} is not supported (cpu, cuda, mps)")
+    raise DeviceUnavailableError(
+        f"--device {device!r}: device type {dev.type!r} is not supported (cpu, cuda, mps)"
+    )

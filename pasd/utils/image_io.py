@@ -121,7 +121,9 @@ def read_image(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> DecodedI
     except FileNotFoundError as exc:
         raise UnreadableImageError(f"{path}: no such file") from exc
     except UnidentifiedImageError as exc:
-        raise UnreadableImageError(f"{path}: unreadable or corrupt image file (not a known image format)") from exc
+        raise UnreadableImageError(
+            f"{path}: unreadable or corrupt image file (not a known image format)"
+        ) from exc
     except (OSError, SyntaxError) as exc:
         raise UnreadableImageError(f"{path}: unreadable or corrupt image file ({exc})") from exc
     if arr.dtype == np.uint16:
@@ -203,7 +205,9 @@ def list_images(folder: str | Path, recursive: bool = False) -> list[Path]:
 
 def is_gray(pixels: np.ndarray) -> bool:
     """True when all three channels are equal (a grayscale picture stored as RGB)."""
-    return bool(np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2]))
+    return bool(
+        np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2])
+    )
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

@@ -86,11 +86,11 @@ def test_infer_colorize(tiny, inputs, tmp_path):
 def test_missing_weights_message(isolated_caches, inputs, tmp_path, capsys):
     img, out = str(inputs / "astro.png"), str(tmp_path / "o")
     # the default captioner is checked first, before any large model loads
-    assert main(["infer", img, "--out", out]) == 1
+    assert main(["infer", img, "--out", out]) == 2
     assert "pasd-bench weights fetch blip-caption" in capsys.readouterr().err
-    assert main(["infer", img, "--out", out, "--prompt-source", "none"]) == 1
+    assert main(["infer", img, "--out", out, "--prompt-source", "none"]) == 2
     assert "pasd-bench weights fetch sd15" in capsys.readouterr().err
-    assert main(["infer", img, "--out", out, "--prompt-source", "none", "--base", str(tmp_path)]) == 1
+    assert main(["infer", img, "--out", out, "--prompt-source", "none", "--base", str(tmp_path)]) == 2
     assert not (tmp_path / "o").exists()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pandas as pd
@@ -53,7 +52,10 @@ def test_table1_layout_and_marks_up_and_down():
         ("RealSR", "PSNR↑"),
         ("", "LPIPS↓"),
     ]
-    assert [(r.group, r.labels[1]) for r in g.rows if r.kind == "count"] == [("div2k-val", "Images"), ("realsr", "Images")]
+    assert [(r.group, r.labels[1]) for r in g.rows if r.kind == "count"] == [
+        ("div2k-val", "Images"),
+        ("realsr", "Images"),
+    ]
     psnr = cells_by_method(g, lambda r: r.group == "realsr" and r.labels[1] == "PSNR↑")
     assert psnr["BSRGAN"].mark == "best" and psnr["StableSR"].mark == "second" and psnr["PASD"].mark is None
     lpips = cells_by_method(g, lambda r: r.labels[1] == "LPIPS↓")
@@ -109,7 +111,14 @@ def test_csv_output_is_tidy(tmp_path):
                                 "ci_low", "ci_high", "n", "n_official", "partial", "status", "mark", "text"]  # fmt: skip
     assert df["dataset"].notna().all() and df["metric"].notna().all()  # no blanked repeats
     row = df[(df.method == "bicubic") & (df.metric == "psnr")].iloc[0]
-    assert (row.value, row.ci_low, row.ci_high, row.n, row.n_official, row.partial) == (25.0, 24.0, 26.0, 3, 6, 1)
+    assert (row.value, row.ci_low, row.ci_high, row.n, row.n_official, row.partial) == (
+        25.0,
+        24.0,
+        26.0,
+        3,
+        6,
+        1,
+    )
     assert row.status == "ok" and row.text == "25.0000"
     fid = df[(df.method == "bicubic") & (df.metric == "fid")].iloc[0]
     assert fid.status == "weights-missing" and pd.isna(fid.value)

@@ -128,7 +128,11 @@ def test_bad_inputs_converted_or_skipped(bad_dir, config, tmp_path):
     assert "rgba" in dropped.done
     m_drop = json.loads((tmp_path / "drop" / "manifest.json").read_text())
     assert "alpha dropped" in m_drop["images"]["rgba"]["warnings"] and m_drop["settings"]["alpha"] == "drop"
-    for name, folder, entries in (("gray", out, m), ("deep", out, m), ("rgba", tmp_path / "drop", m_drop["images"])):
+    for name, folder, entries in (
+        ("gray", out, m),
+        ("deep", out, m),
+        ("rgba", tmp_path / "drop", m_drop["images"]),
+    ):
         # 98 px -> mod-cropped to 96, HQ written
         assert any("multiple of scale" in w for w in entries[name]["warnings"])
         assert read_rgb8(folder / entries[name]["hq"])[0].shape == (96, 96, 3)
