@@ -49,6 +49,8 @@ class Method(abc.ABC):
             figure labels them so no one mistakes their numbers for results.
         version: the adapter's version; bump it when a change to the adapter changes its outputs
             (it is part of the output-cache key, so stale outputs are never reused).
+        allowed_params: the params this method takes (``()`` for none), checked by ``__init__``;
+            ``None`` (default) for subclasses that check their own.
         bytes_per_output_pixel: measured peak memory per output pixel, or ``None`` (no
             pre-check); with it the runner refuses an input too large for the free memory
             (:meth:`check_fits`) instead of letting the process die in the allocator.
@@ -67,8 +69,16 @@ class Method(abc.ABC):
     random_weights: ClassVar[bool] = False
     version: ClassVar[str] = "1"
     bytes_per_output_pixel: ClassVar[float | None] = None
+    #: params the base ``__init__`` accepts (``()``: none); ``None`` leaves checking to the subclass
+    allowed_params: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
+        if self.allowed_params is not None:
+            unknown = sorted(set(params) - set(self.allowed_params))
+            if unknown:
+                raise ValueError(
+                    f"{self.name}: unknown params {unknown}; allowed: {sorted(self.allowed_params) or 'none'}"
+                )
         self.device = device
         self.params = dict(params)
         self.options: dict[str, Any] = dict(params)

@@ -16,7 +16,10 @@ else:  # pragma: no cover
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 ONLY_KEYS = ("method", "dataset", "metric", "seed")
 #: keys a preset file may have (a typo such as ``metric =`` or ``seed =`` is an error, not ignored)
-PRESET_KEYS: tuple[str, ...] = ("name", "description", "task", "seeds", "metrics", "datasets", "methods")
+#: ("shared" and "reference" are read by benchmarks.runner.protocol, from the Table 2 work)
+PRESET_KEYS: tuple[str, ...] = (
+    "name", "description", "task", "seeds", "metrics", "datasets", "methods", "shared", "reference",
+)  # fmt: skip
 #: keys of one ``[[datasets]]`` / ``[[methods]]`` entry
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
     "datasets": ("name", "root", "params"),

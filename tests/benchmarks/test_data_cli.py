@@ -83,3 +83,26 @@ def test_user_errors_are_one_line(hq_dir, tmp_path, capsys, extra, message):
 def test_missing_hq_folder(tmp_path, capsys):
     assert main(["data", "synth", "--hq", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
     assert "HQ folder not found" in capsys.readouterr().err
+
+
+def test_verify_checks_a_data_synth_folder(hq_dir, tmp_path, capsys):
+    out = tmp_path / "set"
+    assert (
+        main(["data", "synth", "--hq", str(hq_dir), "--out", str(out), "--crop", "64", "--no-progress"]) == 1
+    )
+    capsys.readouterr()
+    assert main(["data", "verify", "synth", "--root", str(out)]) == 1  # broken.png was skipped
+    res = capsys.readouterr()
+    assert "synth at" in res.out and "2 items" in res.out and "broken: skipped at synthesis" in res.err
+    (hq_dir / "broken.png").unlink()
+    clean = tmp_path / "clean"
+    assert main(["data", "synth", "--hq", str(hq_dir), "--out", str(clean), "--no-progress"]) == 0
+    assert main(["data", "verify", "synth", "--root", str(clean)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("ok")
+    (clean / "LQ" / "coffee.png").unlink()  # a damaged set is reported, file by file
+    (clean / "LQ" / "stray.png").write_bytes((clean / "LQ" / "astronaut.png").read_bytes())
+    assert main(["data", "verify", "synth", "--root", str(clean)]) == 1
+    err = capsys.readouterr().err
+    assert "coffee: LQ" in err and "missing" in err and "unexpected file LQ/stray.png" in err
+    assert main(["data", "verify", "synth", "--root", str(hq_dir)]) == 1
+    assert "no manifest.json" in capsys.readouterr().err

@@ -42,13 +42,15 @@ def _args(tiny, *extra):
 
 def test_infer_folder_writes_same_stems_and_resumes(tiny, inputs, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 0
+    assert (
+        main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 1
+    )  # broken.png failed, the rest written
     err = capsys.readouterr().err
     assert "broken.png" in err  # reported, skipped
     assert sorted(p.name for p in out.iterdir()) == ["astro.png", "cat.png"]
     assert Image.open(out / "cat.png").size == (40, 32)
     first = (out / "astro.png").read_bytes()
-    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 0
+    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 1
     assert "already done 2" in capsys.readouterr().out
     assert (out / "astro.png").read_bytes() == first
 
