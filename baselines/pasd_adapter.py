@@ -54,6 +54,8 @@ class _PASDMethod(Method):
             "lora_multiplier": 0.6,
             **self.defaults, **params,
         }  # fmt: skip
+        if self.options["dtype"] == "auto":  # the effective dtype changes the outputs: resolve it here
+            self.options["dtype"] = "fp16" if str(device).startswith("cuda") else "fp32"
         extra = _SOURCE_WEIGHTS.get(self.options["prompt_source"])
         base = tuple(type(self).weights)
         self.weights = base + ((extra,) if extra and not self.random_weights and extra not in base else ())

@@ -54,3 +54,13 @@ def test_weights_passed_by_path_are_fingerprinted(toy_table, tmp_path):
     lora.write_bytes(b"bb")
     assert _Toy(lora=str(lora)).cache_key() != key
     assert _Toy(mode="wavelet").cache_identity()["options"]["mode"] == "wavelet"  # words stay words
+
+
+def test_pasd_auto_dtype_is_resolved_into_the_key(isolated_caches):
+    """dtype=auto runs fp16 on CUDA and fp32 on CPU: different outputs, so different keys."""
+    from baselines import create_method
+
+    cpu, cuda = create_method("pasd", device="cpu"), create_method("pasd", device="cuda")
+    assert (cpu.options["dtype"], cuda.options["dtype"]) == ("fp32", "fp16")
+    assert cpu.cache_key() != cuda.cache_key()
+    assert create_method("pasd", device="cuda", dtype="fp32").cache_key() == cpu.cache_key()

@@ -40,7 +40,7 @@ def test_create_then_analyze_writes_chart_and_summary(tmp_path, sources):
             assert c.get("/api/trial").json() == {"done": True}
     out = tmp_path / "analysis"
     bad = CliRunner().invoke(cli, ["study", "analyze", str(study), "--out", str(out), "--highlight", "pasd"])
-    assert bad.exit_code == 1 and "'pasd' is not a method of the study" in bad.output
+    assert bad.exit_code == 2 and "'pasd' is not a method of the study" in bad.output  # unusable input
     res = CliRunner().invoke(
         cli, ["study", "analyze", str(study), "--out", str(out), "--n-boot", "50", "--highlight", "sharp"]
     )
@@ -81,7 +81,7 @@ def test_cli_errors_are_one_line(tmp_path, sources, capsys):
     assert "expected NAME=DIR" in capsys.readouterr().err
     rc = main(["study", "create", "--inputs", str(lq), *_method_args(outs), "--out", str(tmp_path / "s"),
                "--n-images", "50"])  # fmt: skip
-    assert rc == 1 and "only 6 images" in capsys.readouterr().err
+    assert rc == 2 and "only 6 images" in capsys.readouterr().err
     main(
         [
             "study",
@@ -95,11 +95,11 @@ def test_cli_errors_are_one_line(tmp_path, sources, capsys):
             "2",
         ]
     )
-    assert main(["study", "analyze", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 1
+    assert main(["study", "analyze", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 2
     assert "no votes yet" in capsys.readouterr().err
 
 
 def test_missing_study_extra_is_one_clear_line(study_dir, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now raises ImportError
-    assert main(["study", "serve", str(study_dir), "--admin-token", ADMIN]) == 1
+    assert main(["study", "serve", str(study_dir), "--admin-token", ADMIN]) == 2
     assert "pip install 'pasd-bench[study]'" in capsys.readouterr().err
