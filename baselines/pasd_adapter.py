@@ -40,6 +40,10 @@ class _PASDMethod(Method):
     """Shared PASD adapter: loads the pipeline lazily, composes the prompt, runs one image per call."""
 
     stochastic = True
+    # peak RSS of PASDPipeline per output pixel, fp32 on CPU, measured with
+    # `python benchmarks/perf/pasd_memory.py` (~446 B at 1024^2 and 2048^2 outputs, tiny weights;
+    # the full-resolution image buffers dominate, so real weights need at least this)
+    bytes_per_output_pixel = 450.0
     release: ClassVar[str] = "pasd"
     #: preset defaults of this variant (the caller's params override them)
     defaults: ClassVar[dict[str, Any]] = {}
@@ -66,6 +70,8 @@ class _PASDMethod(Method):
                 self.options["pasd_model"] = str(find_model_dir(self.options["pasd_model"]).resolve())
             except FileNotFoundError as exc:
                 raise MethodNotAvailableError(f"{self.name}: {exc}") from None
+        if self.options["dtype"] == "auto":  # the effective dtype changes the outputs: resolve it here
+            self.options["dtype"] = "fp16" if str(device).startswith("cuda") else "fp32"
         extra = _SOURCE_WEIGHTS.get(self.options["prompt_source"])
         base = tuple(type(self).weights)
         self.weights = base + ((extra,) if extra and not self.random_weights and extra not in base else ())

@@ -87,6 +87,12 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         "missing": sorted(state.missing),
         "unreadable": state.unreadable,
         "input_notes": state.notes,
+        "warnings": (
+            [f"{len(state.gray_vs_colour)} pred image(s) grayscale vs colour GT: {state.gray_vs_colour}"]
+            if state.gray_vs_colour
+            else []
+        ),
+        "unpaired": state.unpaired,
         "options": dataclasses.asdict(opts),
         "protocol": opts.protocol,
         "bootstrap": {"method": "percentile", "confidence": opts.confidence, "n_resamples": opts.n_resamples,

@@ -20,15 +20,16 @@ from benchmarks.tables.build import build_table
 from benchmarks.tables.names import is_random_weights, method_caveat, method_label
 from benchmarks.tables.paper import load_paper_table
 from benchmarks.tables.render import render, to_html
+from benchmarks.tables.tables_io import official_counts
 from pasd.utils.io import atomic_write_text
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-def _tables(set_level, out: Path, ci: bool, paper: bool, paper_dir) -> list[dict[str, Any]]:
+def _tables(set_level, out: Path, ci: bool, paper: bool, paper_dir, official=None) -> list[dict[str, Any]]:
     items = []
     for t in (1, 2, 3):
-        grid = build_table(t, set_level, ci=ci)
+        grid = build_table(t, set_level, ci=ci, n_official=official)
         if grid.is_empty:
             continue
         variants = [("", grid)]
@@ -36,7 +37,12 @@ def _tables(set_level, out: Path, ci: bool, paper: bool, paper_dir) -> list[dict
             ref = load_paper_table(t, paper_dir)
             overlap = sorted(set(set_level["dataset"]) & set(ref["dataset"]))
             if overlap:
-                variants.append(("_vs_paper", build_table(t, set_level, paper=ref, ci=ci, datasets=overlap)))
+                variants.append(
+                    (
+                        "_vs_paper",
+                        build_table(t, set_level, paper=ref, ci=ci, datasets=overlap, n_official=official),
+                    )
+                )
         for suffix, g in variants:
             files = {}
             for fmt in ("md", "tex", "csv"):
@@ -92,6 +98,7 @@ def build_report(
         per_image = store.per_image(run_id)
         failures = store.failures(run_id)
         image_dirs = store.image_dirs(run_id)
+        official = official_counts(store, run_id)
         db_path = store.path
     figures = bar_figures(set_level, out) + distribution_figures(per_image, out)
     figures += grid_figures(image_dirs, out, max_grid_images) + extra_grid_figures(grids or {}, out)
@@ -105,7 +112,9 @@ def build_report(
         env_json=json.dumps(info["env"], indent=2, sort_keys=True) if info else "",
         config_json=json.dumps(info["config"], indent=2, sort_keys=True) if info else "",
         runs=runs.to_dict("records"),
-        tables=[{**t, "html": Markup(t["html"])} for t in _tables(set_level, out, ci, paper, paper_dir)],
+        tables=[
+            {**t, "html": Markup(t["html"])} for t in _tables(set_level, out, ci, paper, paper_dir, official)
+        ],
         figures=figures,
         failures=failures.to_dict("records"),
         flagged=[method_label(m) for m in methods if is_random_weights(m)],

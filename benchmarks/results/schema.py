@@ -12,28 +12,48 @@ from pathlib import Path
 from typing import Literal
 
 DB_NAME = "results.sqlite"
-#: bump when a table changes; stored in ``PRAGMA user_version``
-SCHEMA_VERSION = 1
+#: bump when a table changes; stored in ``PRAGMA user_version`` (older files are migrated on open)
+SCHEMA_VERSION = 2
 
-Status = Literal["ok", "weights-missing", "not-available", "failed"]
-#: a set-level cell is a number only when its status is "ok"; the others are shown as words
-STATUSES: tuple[str, ...] = ("ok", "weights-missing", "not-available", "failed")
+Status = Literal["ok", "weights-missing", "not-available", "failed", "data-missing", "pending"]
+#: a set-level cell is a number only when its status is "ok"; the others are shown as words.
+#: "pending": planned by a run that has not scored it (yet: running; never: interrupted).
+STATUSES: tuple[str, ...] = ("ok", "weights-missing", "not-available", "failed", "data-missing", "pending")
+#: a run's own status; "running" rows whose process is gone read as "interrupted"
+RUN_STATUSES: tuple[str, ...] = ("running", "complete", "failed", "interrupted", "unknown")
+#: what a dataset looked like to a run: all official items, fewer, or none
+DATASET_STATES: tuple[str, ...] = ("ok", "partial", "missing")
 #: what :func:`put_image_dir` accepts as ``role``
 ROLES: tuple[str, ...] = ("output", "lq", "hq")
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS runs (
-  run_id INTEGER PRIMARY KEY AUTOINCREMENT, preset TEXT NOT NULL, created_at TEXT NOT NULL,
-  config TEXT NOT NULL, env TEXT NOT NULL, weights TEXT NOT NULL, git_revision TEXT);
-CREATE TABLE IF NOT EXISTS per_image (
-  run_id INTEGER NOT NULL REFERENCES runs(run_id), method TEXT NOT NULL, dataset TEXT NOT NULL,
-  image TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL, updated_at TEXT NOT NULL,
-  PRIMARY KEY (run_id, method, dataset, image, metric));
+_SET_LEVEL = f"""
 CREATE TABLE IF NOT EXISTS set_level (
   run_id INTEGER NOT NULL REFERENCES runs(run_id), method TEXT NOT NULL, dataset TEXT NOT NULL,
   metric TEXT NOT NULL, value REAL, ci_low REAL, ci_high REAL, n INTEGER,
   status TEXT NOT NULL CHECK (status IN ({", ".join(repr(s) for s in STATUSES)})), note TEXT,
-  updated_at TEXT NOT NULL, PRIMARY KEY (run_id, method, dataset, metric));
+  updated_at TEXT NOT NULL, PRIMARY KEY (run_id, method, dataset, metric))"""
+
+_V2_TABLES = """
+CREATE TABLE IF NOT EXISTS jobs (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), method TEXT NOT NULL, dataset TEXT NOT NULL,
+  seed INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, method_key TEXT, version TEXT,
+  options TEXT NOT NULL, weights TEXT NOT NULL, n_items INTEGER, inputs_digest TEXT,
+  PRIMARY KEY (run_id, method, dataset, seed));
+CREATE TABLE IF NOT EXISTS datasets (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), dataset TEXT NOT NULL, root TEXT,
+  state TEXT NOT NULL, n_items INTEGER, n_official INTEGER, reason TEXT,
+  PRIMARY KEY (run_id, dataset))"""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT, preset TEXT NOT NULL, created_at TEXT NOT NULL,
+  config TEXT NOT NULL, env TEXT NOT NULL, weights TEXT NOT NULL, git_revision TEXT,
+  status TEXT NOT NULL DEFAULT 'complete', finished_at TEXT, pid INTEGER, host TEXT, error TEXT);
+CREATE TABLE IF NOT EXISTS per_image (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), method TEXT NOT NULL, dataset TEXT NOT NULL,
+  image TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL, updated_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, method, dataset, image, metric));
+{_SET_LEVEL};
 CREATE TABLE IF NOT EXISTS failures (
   run_id INTEGER NOT NULL REFERENCES runs(run_id), method TEXT NOT NULL, dataset TEXT NOT NULL,
   image TEXT NOT NULL, error TEXT NOT NULL, updated_at TEXT NOT NULL,
@@ -41,7 +61,26 @@ CREATE TABLE IF NOT EXISTS failures (
 CREATE TABLE IF NOT EXISTS image_dirs (
   run_id INTEGER NOT NULL REFERENCES runs(run_id), dataset TEXT NOT NULL, role TEXT NOT NULL,
   method TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (run_id, dataset, role, method));
+{_V2_TABLES};
 """
+
+#: version -> statements that bring a file of that version to the next one
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        # runs recorded before run statuses existed: nobody knows whether they finished
+        "ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'unknown'",
+        "ALTER TABLE runs ADD COLUMN finished_at TEXT",
+        "ALTER TABLE runs ADD COLUMN pid INTEGER",
+        "ALTER TABLE runs ADD COLUMN host TEXT",
+        "ALTER TABLE runs ADD COLUMN error TEXT",
+        # SQLite cannot change a CHECK constraint in place: copy the rows into the new table
+        "ALTER TABLE set_level RENAME TO set_level_v1",
+        _SET_LEVEL,
+        "INSERT INTO set_level SELECT * FROM set_level_v1",
+        "DROP TABLE set_level_v1",
+        *filter(str.strip, _V2_TABLES.split(";")),
+    ],
+}
 
 
 def resolve_db_path(path_or_dir: str | Path) -> Path:

@@ -7,13 +7,15 @@ value is checked before the transaction starts; a rejected call writes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from benchmarks.results.schema import ROLES, check_finite, check_key, check_set_level
+from benchmarks.results.schema import DATASET_STATES, ROLES, check_finite, check_key, check_set_level
 
 
 def utc_now() -> str:
@@ -149,4 +151,86 @@ class WriteMixin:
                 "INSERT INTO image_dirs VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, dataset, role, method)"
                 " DO UPDATE SET path = excluded.path",
                 (int(run_id), dataset, role, method or "", str(Path(path).resolve())),
+            )
+
+    def put_job(
+        self,
+        run_id: int,
+        method: str,
+        dataset: str,
+        seed: int,
+        *,
+        state: str,
+        reason: str | None = None,
+        method_key: str | None = None,
+        version: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        weights: Mapping[str, Any] | None = None,
+        n_items: int | None = None,
+        inputs_digest: str | None = None,
+    ) -> None:
+        """Record (or update) the provenance of one job: what ran, with which settings and weights.
+
+        Args:
+            state: the plan's state (``ready``, ``cached``, ``weights-missing``, ...).
+            method_key: the output-cache key (:meth:`baselines.base.Method.cache_key`).
+            version: the adapter's version.
+            options: every effective setting of the method (``Method.options``).
+            weights: artifact -> identity (sha256 / HF commit / fingerprint) of the weights used.
+            n_items: images the job had.
+            inputs_digest: SHA-256 over the (image id, input-pixel digest) pairs it processed.
+        """
+        for what, key in (("method", method), ("dataset", dataset), ("state", state)):
+            check_key(what, key)
+        row = (int(run_id), method, dataset, int(seed), state, reason, method_key, version,
+               json.dumps(options or {}, sort_keys=True, default=str), json.dumps(weights or {}, sort_keys=True, default=str),
+               n_items, inputs_digest)  # fmt: skip
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.execute(
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, method, dataset, seed)"
+                " DO UPDATE SET state = excluded.state, reason = excluded.reason, method_key = excluded.method_key,"
+                " version = excluded.version, options = excluded.options, weights = excluded.weights,"
+                " n_items = COALESCE(excluded.n_items, n_items),"
+                " inputs_digest = COALESCE(excluded.inputs_digest, inputs_digest)",
+                row,
+            )
+
+    def put_dataset(
+        self,
+        run_id: int,
+        dataset: str,
+        *,
+        state: str,
+        n_items: int | None,
+        n_official: int | None,
+        root: str | Path | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record what a run found of a dataset: ``ok`` (the official count), ``partial`` or ``missing``.
+
+        Raises:
+            ValueError: unknown state, or a negative count.
+        """
+        check_key("dataset", dataset)
+        if state not in DATASET_STATES:
+            raise ValueError(f"dataset state {state!r} is not one of {DATASET_STATES}")
+        for what, n in (("n_items", n_items), ("n_official", n_official)):
+            if n is not None and (isinstance(n, bool) or int(n) != n or n < 0):
+                raise ValueError(f"{what} must be a non-negative integer, got {n!r}")
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.execute(
+                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, dataset)"
+                " DO UPDATE SET root = excluded.root, state = excluded.state, n_items = excluded.n_items,"
+                " n_official = excluded.n_official, reason = excluded.reason",
+                (
+                    int(run_id),
+                    dataset,
+                    None if root is None else str(root),
+                    state,
+                    n_items,
+                    n_official,
+                    reason,
+                ),
             )

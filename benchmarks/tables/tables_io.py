@@ -45,11 +45,12 @@ def make_table(
             store.run(run_id)  # KeyError naming the known runs
         df = store.set_level(run_id)
         configs = run_configs(store, df, run_id)
+        official = official_counts(store, run_id)
     ref = load_paper_table(table, paper_dir) if paper else None
     suffix = f" (run {run_id})" if run_id is not None else ""
     return build_table(
         table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix,
-        protocol_notes=protocol_notes(configs, table),
+        protocol_notes=protocol_notes(configs, table), n_official=official,
     )  # fmt: skip
 
 
@@ -57,6 +58,13 @@ def run_configs(store: ResultsStore, df, run_id: int | None) -> list[dict]:
     """The recorded configs of the runs whose cells ``df`` shows (one run, or every run contributing)."""
     ids = [run_id] if run_id is not None else sorted({int(r) for r in df.get("run_id", [])})
     return [store.run(i)["config"] for i in ids]
+
+
+def official_counts(store: ResultsStore, run_id: int | None = None) -> dict[str, int | None]:
+    """Dataset -> official set size, as the runs recorded it (older stores: from the dataset registry)."""
+    ds = store.datasets(run_id)
+    return {r.dataset: (None if r.n_official is None or r.n_official != r.n_official else int(r.n_official))
+            for r in ds.itertuples()}  # fmt: skip
 
 
 def write_table(grid: Grid, fmt: str, out: str | Path | None = None) -> str:

@@ -13,11 +13,30 @@ from pasd.utils.io import atomic_write_json
 _CHUNK = 1 << 20
 
 
+def _cache_key(path: Path) -> str:
+    st = path.stat()
+    return f"{path}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def cached_sha256(path: str | os.PathLike) -> str | None:
+    """The digest :func:`sha256_file` already computed for this path, size and mtime, or ``None``.
+
+    Never reads the file itself: this is what run records and cache keys can afford.
+    """
+    cache_file = bench_home() / "sha256-cache.json"
+    try:
+        key = _cache_key(Path(path).resolve())
+        cache = json.loads(cache_file.read_text()) if cache_file.is_file() else {}
+    except (OSError, ValueError):
+        return None
+    value = cache.get(key) if isinstance(cache, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def sha256_file(path: str | os.PathLike, *, use_cache: bool = True) -> str:
     """Hex SHA-256 of ``path``; a digest already computed for the same size and mtime is reused."""
     path = Path(path).resolve()
-    st = path.stat()
-    key = f"{path}|{st.st_size}|{st.st_mtime_ns}"
+    key = _cache_key(path)
     cache_file = bench_home() / "sha256-cache.json"
     cache: dict[str, str] = {}
     if use_cache and cache_file.is_file():

@@ -85,7 +85,7 @@ def test_bad_inputs_fail_alone_and_keep_what_was_computed(data, tmp_path):
     summary = run_preset(load_preset(_preset(tmp_path / "p.toml", data, released)), out, progress=False)
     errors = {(m, i): e for m, _, i, e in summary.failures}
     assert "HQ a.png is 44x48, expected 48x48" in errors[("bicubic", "a")]
-    assert "cannot read image" in errors[("bicubic", "d")]
+    assert "unreadable or corrupt image" in errors[("bicubic", "d")]
     assert "b.png is 40x48, expected 48x48" in errors[("folder", "b")]
     assert "no output for 'c'" in errors[("folder", "c")]
     assert {p: p.read_bytes() for p in kept} == kept  # earlier outputs are untouched
@@ -104,7 +104,8 @@ def test_missing_partner_stops_the_plan_with_a_message(data, tmp_path, capsys):
     skip = build_plan(load_preset(_preset(tmp_path / "q.toml", data, data / "hq", ', unpaired = "skip"')),
                       tmp_path / "out")  # fmt: skip
     assert [j.n_items for j in skip.jobs] == [3, 3]
-    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--plan-only"]) == 0
+    # the plan is printed, and refused (exit 2): a dataset with an unpaired file is unusable as given
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--plan-only"]) == 2
     assert "has no HQ partner" in capsys.readouterr().out
 
 

@@ -98,8 +98,10 @@ def test_run_cli_set_and_plan_only(isolated_caches, tmp_path):
     res = CliRunner().invoke(
         cli, ["run", "table2", "--plan-only", "--set", "style_model=/nowhere/t.safetensors"]
     )
-    assert res.exit_code == 0, res.output
+    # the plan is printed in full; no FFHQ / Flickr2K here, so it is refused (exit 2) naming them
+    assert res.exit_code == 2, res.output
     assert "neither a pasd.hub" in res.output and "not-available" in res.output
+    assert "dataset ffhq-100 is missing" in res.output
     res = CliRunner().invoke(cli, ["run", "table2", "--plan-only", "--set", "bogus=1"])
     assert res.exit_code != 0 and "taken by none" in res.output
 
