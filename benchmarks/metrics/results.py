@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.metrics.bootstrap import bootstrap_mean_ci
-from benchmarks.metrics.configs import get_spec
+from benchmarks.metrics.configs import get_spec, weights_for
 from pasd.utils.io import atomic_open, atomic_write_json
 
 #: the value written in every output for a metric whose weights are missing (``--skip-missing``)
@@ -57,7 +57,7 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         spec = get_spec(name)
         entry: dict[str, Any] = {
             "mode": spec.mode, "lower_better": spec.lower_better, "title": spec.title,
-            "weights": list(spec.weights), "options": resolved_options(name, opts),
+            "weights": list(weights_for(name, resolved_options(name, opts))), "options": resolved_options(name, opts),
         }  # fmt: skip
         if name in state.missing:
             entry |= {"status": MISSING, "reason": state.missing[name]}

@@ -1,8 +1,10 @@
 """Read side of :class:`~benchmarks.results.ResultsStore`: every query returns a pandas DataFrame.
 
-``run_id=None`` means "the latest": for each (method, dataset, metric) the row of the highest
-run id that has one. Runs are numbered in creation order, so a later run of a method overrides an
-earlier one, while methods only an earlier run computed still show up.
+``run_id=None`` means "the latest": for each (method, dataset, metric, seed) the row of the
+highest run id that has one. Runs are numbered in creation order, so a later run of a method
+overrides an earlier one, while methods only an earlier run computed still show up. ``method`` is
+the preset entry's id (:mod:`benchmarks.results.method_ids`); rows carry their ``seed``
+(:func:`benchmarks.results.seeds.mean_over_seeds` makes one cell per method).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ SET_LEVEL_COLUMNS = [
     "method",
     "dataset",
     "metric",
+    "seed",
     "value",
     "ci_low",
     "ci_high",
@@ -27,13 +30,13 @@ SET_LEVEL_COLUMNS = [
     "status",
     "note",
 ]
-PER_IMAGE_COLUMNS = ["run_id", "method", "dataset", "image", "metric", "value"]
+PER_IMAGE_COLUMNS = ["run_id", "method", "dataset", "image", "metric", "seed", "value"]
 RUN_COLUMNS = [
     "run_id", "preset", "status", "created_at", "finished_at", "git_revision", "n_per_image", "n_set_level",
     "n_failures",
 ]  # fmt: skip
 JOB_COLUMNS = ["run_id", "method", "dataset", "seed", "state", "reason", "method_key", "version", "options",
-               "weights", "n_items", "inputs_digest"]  # fmt: skip
+               "weights", "n_items", "inputs_digest", "method_name", "label"]  # fmt: skip
 DATASET_COLUMNS = ["run_id", "dataset", "root", "state", "n_items", "n_official", "reason"]
 
 
@@ -121,23 +124,25 @@ class QueryMixin:
         of the run each row comes from).
 
         Args:
-            run_id: one run, or ``None`` for the latest row per (method, dataset, metric) across runs.
-                A "pending" cell (planned, never scored: its run was interrupted or still runs) is
-                used only when no run scored that cell.
+            run_id: one run, or ``None`` for the latest row per (method, dataset, metric, seed) across
+                runs. A "pending" cell (planned, never scored: its run was interrupted or still runs)
+                is used only when no run scored that cell.
         """
         if run_id is not None:
             sql, params = "SELECT * FROM set_level WHERE run_id = ?", (int(run_id),)
         else:
             sql, params = (
-                "SELECT s.* FROM set_level s JOIN (SELECT method, dataset, metric,"
+                "SELECT s.* FROM set_level s JOIN (SELECT method, dataset, metric, seed,"
                 " COALESCE(MAX(CASE WHEN status != 'pending' THEN run_id END), MAX(run_id)) AS run_id"
-                " FROM set_level GROUP BY method, dataset, metric) k USING (method, dataset, metric, run_id)",
+                " FROM set_level GROUP BY method, dataset, metric, seed) k"
+                " USING (method, dataset, metric, seed, run_id)",
                 (),
             )
-        df = self._frame(sql + " ORDER BY dataset, metric, method", params, SET_LEVEL_COLUMNS)
+        df = self._frame(sql + " ORDER BY dataset, metric, method, seed", params, SET_LEVEL_COLUMNS)
         statuses = self.run_statuses()
         df["run_status"] = [statuses.get(int(r), "unknown") for r in df["run_id"]]
         df["n"] = df["n"].astype("Int64")
+        df["seed"] = df["seed"].astype(int)
         df["value"] = df["value"].astype(float)
         df["note"] = df["note"].astype(object).where(df["note"].notna(), None)
         return df.reset_index(drop=True)
@@ -148,7 +153,8 @@ class QueryMixin:
         """Per-image scores in long format (``PER_IMAGE_COLUMNS``).
 
         Args:
-            run_id: one run, or ``None`` for, per (method, dataset, metric), the scores of the latest run that has any.
+            run_id: one run, or ``None`` for, per (method, dataset, metric, seed), the scores of the
+                latest run that has any.
             method, dataset: optional filters.
         """
         where, params = [], []
@@ -162,41 +168,45 @@ class QueryMixin:
             sql = "SELECT p.* FROM per_image p"
         else:
             sql = (
-                "SELECT p.* FROM per_image p JOIN (SELECT method, dataset, metric, MAX(run_id) AS run_id"
-                " FROM per_image GROUP BY method, dataset, metric) k"
-                " ON p.method = k.method AND p.dataset = k.dataset AND p.metric = k.metric AND p.run_id = k.run_id"
+                "SELECT p.* FROM per_image p JOIN (SELECT method, dataset, metric, seed, MAX(run_id) AS run_id"
+                " FROM per_image GROUP BY method, dataset, metric, seed) k"
+                " ON p.method = k.method AND p.dataset = k.dataset AND p.metric = k.metric AND p.seed = k.seed"
+                " AND p.run_id = k.run_id"
             )
         if where:
             sql += " WHERE " + " AND ".join(where)
         df = self._frame(
-            sql + " ORDER BY p.dataset, p.method, p.metric, p.image", tuple(params), PER_IMAGE_COLUMNS
+            sql + " ORDER BY p.dataset, p.method, p.metric, p.seed, p.image", tuple(params), PER_IMAGE_COLUMNS
         )
         df["value"] = df["value"].astype(float)
+        df["seed"] = df["seed"].astype(int)
         return df.reset_index(drop=True)
 
     def failures(self, run_id: int | None = None) -> pd.DataFrame:
-        """Recorded failures (run_id, method, dataset, image, error, updated_at); all runs when ``run_id`` is None."""
+        """Recorded failures (run_id, method, dataset, image, seed, error, updated_at); all runs when ``run_id`` is None."""
         sql, params = "SELECT * FROM failures", ()
         if run_id is not None:
             sql, params = sql + " WHERE run_id = ?", (int(run_id),)
         return self._frame(
-            sql + " ORDER BY run_id, dataset, method, image", params,
-            ["run_id", "method", "dataset", "image", "error", "updated_at"],
+            sql + " ORDER BY run_id, dataset, method, seed, image", params,
+            ["run_id", "method", "dataset", "image", "seed", "error", "updated_at"],
         )  # fmt: skip
 
     def image_dirs(self, run_id: int | None = None) -> pd.DataFrame:
-        """Recorded image folders (run_id, dataset, role, method, path); latest per (dataset, role, method) if None."""
+        """Recorded image folders (run_id, dataset, role, method, seed, path); latest per (dataset, role,
+        method, seed) if None."""
         if run_id is not None:
             sql, params = "SELECT * FROM image_dirs WHERE run_id = ?", (int(run_id),)
         else:
             sql, params = (
-                "SELECT d.* FROM image_dirs d JOIN (SELECT dataset, role, method, MAX(run_id) AS run_id"
-                " FROM image_dirs GROUP BY dataset, role, method) k USING (dataset, role, method, run_id)",
+                "SELECT d.* FROM image_dirs d JOIN (SELECT dataset, role, method, seed, MAX(run_id) AS run_id"
+                " FROM image_dirs GROUP BY dataset, role, method, seed) k USING (dataset, role, method, seed, run_id)",
                 (),
             )
         df = self._frame(
-            sql + " ORDER BY dataset, role, method", params, ["run_id", "dataset", "role", "method", "path"]
-        )
+            sql + " ORDER BY dataset, role, method, seed", params,
+            ["run_id", "dataset", "role", "method", "seed", "path"],
+        )  # fmt: skip
         df["method"] = df["method"].astype(object).where(df["method"] != "", None)
         return df
 
@@ -209,6 +219,14 @@ class QueryMixin:
         for col in ("options", "weights"):
             df[col] = [json.loads(v) if isinstance(v, str) else {} for v in df[col]]
         return df
+
+    def method_labels(self, run_id: int | None = None) -> dict[str, str]:
+        """Entry id -> the display label its preset gave it (only labelled entries; newest run wins)."""
+        sql, params = "SELECT method, label FROM jobs WHERE label IS NOT NULL", ()
+        if run_id is not None:
+            sql, params = sql + " AND run_id = ?", (int(run_id),)
+        df = self._frame(sql + " ORDER BY run_id", params)
+        return dict(zip(df["method"], df["label"]))
 
     def datasets(self, run_id: int | None = None) -> pd.DataFrame:
         """What runs found of each dataset (``DATASET_COLUMNS``); the latest run per dataset if ``None``."""

@@ -55,7 +55,8 @@ class RunSummary:
     plan: Plan
     made: int = 0
     reused: int = 0
-    failures: list[tuple[str, str, str, str]] = field(default_factory=list)  # method, dataset, image, error
+    #: (method entry id, dataset, image, error); the seed is in the log and the store
+    failures: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def _dataset(job: Job):
@@ -64,19 +65,27 @@ def _dataset(job: Job):
     return create_dataset(job.dataset.name, job.dataset.root or ".", **job.dataset.params)
 
 
-def _fail(summary: RunSummary, store, job: Job, image: str, msg: str) -> None:
-    logger.warning("%s / %s / %s failed: %s", job.method.name, job.dataset.name, image, msg)
-    summary.failures.append((job.method.name, job.dataset.name, image, msg))
+def _where(job: Job) -> str:
+    return f"{job.method_id} / {job.dataset.name} / seed {job.seed}"
+
+
+def _fail(summary: RunSummary, store, job: Job, image: str, msg: str, failed: set[str] | None = None) -> None:
+    logger.warning("%s / %s failed: %s", _where(job), image, msg)
+    summary.failures.append((job.method_id, job.dataset.name, image, msg))
+    if failed is not None:
+        failed.add(image)
     if store is not None:
-        store.put_failure(summary.run_id, job.method.name, job.dataset.name, image, msg)
+        store.put_failure(summary.run_id, job.method_id, job.dataset.name, image, msg, seed=job.seed)
 
 
 def _make_outputs(
     job: Job, plan: Plan, dist: Dist, device: str, progress: bool, summary: RunSummary, store,
     prepared: set[str],
-) -> None:  # fmt: skip
+) -> set[str]:  # fmt: skip
+    """Make the job's missing outputs; returns the ids that failed in this run (not scored)."""
     import baselines
 
+    failed: set[str] = set()
     ds = _dataset(job)
     if hasattr(ds, "prepare") and job.dataset.name not in prepared:
         if dist.main:
@@ -85,7 +94,7 @@ def _make_outputs(
         prepared.add(job.dataset.name)
     if dist.main:
         for image, reason in ds.unavailable_items().items():
-            _fail(summary, store, job, image, reason)
+            _fail(summary, store, job, image, reason, failed)
     items = ds.items()
     cache = OutputCache(plan.out_dir, job.method.name, job.method_key, job.dataset.name, job.seed)
     method = job.instance
@@ -107,10 +116,11 @@ def _make_outputs(
             cache.put(item.id, digest, out)
             summary.made += 1
             if store is not None:
-                store.clear_failure(summary.run_id, job.method.name, job.dataset.name, item.id)
+                store.clear_failure(summary.run_id, job.method_id, job.dataset.name, item.id, seed=job.seed)
         except Exception as exc:  # one bad image or a method crash must not end the run
             logger.debug("%s", traceback.format_exc())
-            _fail(summary, store, job, item.id, f"{type(exc).__name__}: {exc}")
+            _fail(summary, store, job, item.id, f"{type(exc).__name__}: {exc}", failed)
+    return failed
 
 
 def _link(src: Path, dest: Path) -> None:
@@ -133,38 +143,44 @@ def _score(
 ) -> None:  # fmt: skip
     """Score the job's outputs against the dataset's HQ through views of symlinks (paired by item id).
 
-    ``failed``: ids that failed in this run; an older cached output of theirs is kept on disk but
-    not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
+    Every cell is written under the job's entry id and seed. Nothing here ends the run: a metric
+    the engine cannot build or score (a protocol setting it lacks, a bad output) becomes a failed
+    cell with the reason, and the outputs stay cached.
+
+    Args:
+        failed: ids that failed in this run; an older cached output of theirs is kept on disk but
+            not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
     """
     from benchmarks.metrics.configs import get_spec
-    from benchmarks.metrics.engine import evaluate
-    from benchmarks.metrics.results import MISSING
 
     ds = _dataset(job)
-    cache = OutputCache(plan.out_dir, job.method.name, job.method_key, job.dataset.name, job.seed)
-    view = (
-        plan.out_dir / "views" / f"{job.method.name}-{job.method_key}" / job.dataset.name / f"seed{job.seed}"
-    )
+    mid, seed = job.method_id, job.seed
+    cache = OutputCache(plan.out_dir, job.method.name, job.method_key, job.dataset.name, seed)
+    view = plan.out_dir / "views" / f"{job.method.name}-{job.method_key}" / job.dataset.name / f"seed{seed}"
     done = cache.cached_ids()
     items = [i for i in ds.items() if i.id in done and i.id not in failed]
     digests = cache.input_digests({i.id for i in items})
     inputs = hashlib.sha256("".join(f"{k}={v}\n" for k, v in sorted(digests.items())).encode()).hexdigest()
-    store.put_job(run_id, job.method.name, job.dataset.name, job.seed, state=job.state, reason=job.reason or None,
+    store.put_job(run_id, mid, job.dataset.name, seed, state=job.state, reason=job.reason or None,
                   method_key=job.method_key, version=job.identity.get("version"),
                   options=job.identity.get("options"), weights=job.identity.get("weights"),
-                  n_items=len(items), inputs_digest=inputs)  # fmt: skip
+                  n_items=len(items), inputs_digest=inputs, method_name=job.method.name,
+                  label=job.method.given_label)  # fmt: skip
+
+    def cell(metric: str, value: float | None = None, **kw: Any) -> None:
+        store.put_set_level(run_id, mid, job.dataset.name, metric, value, seed=seed, **kw)
+
     metrics = plan.scored_metrics
     if not items:
         for metric in metrics:
-            store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None, status="failed",
-                                note="no outputs")  # fmt: skip
+            cell(metric, status="failed", note="no outputs")
         return
     shutil.rmtree(view, ignore_errors=True)  # symlinks only: outputs of removed images are not scored
     for item in items:
         _link(cache.path(item.id), view / "pred" / f"{item.id}.png")
         if item.hq is not None:
             _link(item.hq, view / "gt" / f"{item.id}{item.hq.suffix}")
-    store.put_image_dir(run_id, job.dataset.name, cache.dir, method=job.method.name)
+    store.put_image_dir(run_id, job.dataset.name, cache.dir, method=mid, seed=seed)
     store.put_image_dir(run_id, job.dataset.name, items[0].lq.parent, role="lq")
     if items[0].hq is not None:
         store.put_image_dir(run_id, job.dataset.name, items[0].hq.parent, role="hq")
@@ -174,40 +190,81 @@ def _score(
 
         paired = [m for m in metrics if get_spec(m).mode == "FR"]
         for m in paired:
-            store.put_set_level(run_id, job.method.name, job.dataset.name, m, None, status="not-available",
-                                note="dataset has no ground truth for this metric")  # fmt: skip
+            cell(m, status="not-available", note="dataset has no ground truth for this metric")
         # FID/CLIP-FID compare with the preset's reference set (or say there is none)
         sets = [m for m in metrics if get_spec(m).mode == "set"]
         if sets:
-            score_against_reference(run_id, store, job.method.name, job.dataset.name, view / "pred", sets,
-                                    plan.preset.reference, device, plan.out_dir / "feature-cache")  # fmt: skip
+            try:
+                score_against_reference(run_id, store, mid, job.dataset.name, view / "pred", sets,
+                                        plan.preset.reference, device, plan.out_dir / "feature-cache",
+                                        seed=seed)  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - a bad reference set fails its cells, not the run
+                logger.debug("%s", traceback.format_exc())
+                msg = f"{type(exc).__name__}: {exc}"
+                logger.warning("%s: scoring against the reference set failed: %s", _where(job), msg)
+                for m in sets:
+                    cell(m, status="failed", note=f"reference set: {msg}")
         metrics = [m for m in metrics if m not in paired and m not in sets]
         if not metrics:
             return
+    results, errors = _evaluate(job, view / "pred", view / "gt" if has_gt else None, metrics,
+                                engine_options(plan, device), progress)  # fmt: skip
+    for m, msg in errors.items():
+        cell(m, status="failed", note=msg)
+    _store_results(results, cell, store, run_id, job)
+
+
+def _evaluate(job: Job, pred: Path, gt: Path | None, metrics: list[str], opts, progress: bool):
+    """``(results, errors)``: every metric scored in one pass; if that pass fails, each metric alone.
+
+    A metric the engine cannot build under the protocol card (e.g. a MUSIQ variant without weights
+    wiring) or cannot score on these images must not take the others down with it: after a failed
+    joint pass, each metric is scored on its own and those that still fail are returned in
+    ``errors`` (metric -> reason) for failed cells.
+    """
+    from benchmarks.metrics.engine import evaluate
+
+    def reason(exc: Exception) -> str:
+        return f"{type(exc).__name__}: {exc}"
+
     try:
-        result = evaluate(view / "pred", view / "gt" if has_gt else None, metrics, engine_options(plan, device),
-                          progress=progress)  # fmt: skip
-    except Exception as exc:  # e.g. an output whose size does not match its GT: record, keep going
+        return [evaluate(pred, gt, metrics, opts, progress=progress)], {}
+    except Exception as exc:  # noqa: BLE001 - recorded as failed cells; the outputs stay cached
         logger.debug("%s", traceback.format_exc())
-        msg = f"{type(exc).__name__}: {exc}"
-        logger.warning("%s / %s: scoring failed: %s", job.method.name, job.dataset.name, msg)
-        for m in metrics:
-            store.put_set_level(run_id, job.method.name, job.dataset.name, m, None, status="failed", note=msg)
-        return
-    per_image = result.per_image
-    numeric = [
-        c for c in per_image.columns if c not in ("image", "status") and not (per_image[c] == MISSING).any()
-    ]
-    store.put_per_image_frame(run_id, job.method.name, job.dataset.name, per_image[["image", *numeric]])
-    for metric, entry in result.summary["metrics"].items():
-        if entry.get("status") == MISSING:
-            store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None, status="weights-missing",
-                                note=entry.get("reason"))  # fmt: skip
-            continue
-        value = entry.get("mean", entry.get("value"))
-        n = entry.get("n") or entry.get("counts", {}).get("pred")
-        store.put_set_level(run_id, job.method.name, job.dataset.name, metric, value,
-                            ci_low=entry.get("ci_low"), ci_high=entry.get("ci_high"), n=n)  # fmt: skip
+        if len(metrics) == 1:
+            logger.warning("%s: scoring %s failed: %s", _where(job), metrics[0], reason(exc))
+            return [], {metrics[0]: f"{reason(exc)} (protocol {opts.protocol})"}
+    results, errors = [], {}
+    for m in metrics:
+        try:
+            results.append(evaluate(pred, gt, [m], opts, progress=False))
+        except Exception as exc:  # noqa: BLE001 - as above, per metric
+            logger.debug("%s", traceback.format_exc())
+            logger.warning("%s: scoring %s failed: %s", _where(job), m, reason(exc))
+            errors[m] = f"{reason(exc)} (protocol {opts.protocol})"
+    return results, errors
+
+
+def _store_results(results: list, cell, store, run_id: int, job: Job) -> None:
+    from benchmarks.metrics.results import MISSING
+
+    for result in results:
+        per_image = result.per_image
+        numeric = [
+            c
+            for c in per_image.columns
+            if c not in ("image", "status") and not (per_image[c] == MISSING).any()
+        ]
+        if numeric:
+            store.put_per_image_frame(run_id, job.method_id, job.dataset.name, per_image[["image", *numeric]],
+                                      seed=job.seed)  # fmt: skip
+        for metric, entry in result.summary["metrics"].items():
+            if entry.get("status") == MISSING:
+                cell(metric, status="weights-missing", note=entry.get("reason"))
+                continue
+            value = entry.get("mean", entry.get("value"))
+            n = entry.get("n") or entry.get("counts", {}).get("pred")
+            cell(metric, value, ci_low=entry.get("ci_low"), ci_high=entry.get("ci_high"), n=n)
 
 
 @contextlib.contextmanager
@@ -234,24 +291,30 @@ def run_config(plan: Plan, device: str, allow_partial: bool) -> dict[str, Any]:
     preset = plan.preset
     source = Path(preset.source) if preset.source else None
     preset_sha = hashlib.sha256(source.read_bytes()).hexdigest() if source and source.is_file() else None
+    from benchmarks.metrics.engine import resolved_options
+
     methods: dict[str, Any] = {}
-    for job in plan.jobs:
-        methods.setdefault(
-            job.method.name, {"state": job.state, "method_key": job.method_key, **job.identity}
-        )
+    for job in plan.jobs:  # per preset entry (its id): two entries of one method are both recorded
+        methods.setdefault(job.method_id, {
+            "name": job.method.name, "label": job.label, "state": job.state, "reason": job.reason or None,
+            "method_key": job.method_key, "weights_used": list(job.weights), **job.identity,
+        })  # fmt: skip
+    opts = engine_options(plan, device)
     return {
         **preset.as_dict(),
         "device": device,
         "preset_sha256": preset_sha,
         "allow_partial": allow_partial,
         "methods_resolved": methods,
-        "engine": dataclasses.asdict(engine_options(plan, device)),
+        "engine": dataclasses.asdict(opts),
+        # each metric as the engine builds it under the protocol card: its options and the weights
+        # those options load (weights_for), not the preset's defaults
         "metric_specs": {
             m: {
                 "type": get_spec(m).type,
                 "mode": get_spec(m).mode,
-                "options": get_spec(m).opts,
-                "weights": list(get_spec(m).weights),
+                "options": resolved_options(m, opts),
+                "weights": list(plan.metric_weights.get(m, get_spec(m).weights)),
             }
             for m in preset.metrics
         },  # fmt: skip
@@ -266,24 +329,26 @@ def _record_plan(store, run_id: int, plan: Plan) -> None:
         store.put_dataset(run_id, name, state=d.state, n_items=d.n_items, n_official=d.n_official,
                           root=d.root or None, reason=d.reason or None)  # fmt: skip
     for job in plan.jobs:
-        store.put_job(run_id, job.method.name, job.dataset.name, job.seed, state=job.state,
+        mid, ds, seed = job.method_id, job.dataset.name, job.seed
+        store.put_job(run_id, mid, ds, seed, state=job.state,
                       reason=job.reason or None, method_key=job.method_key or None,
                       version=job.identity.get("version"), options=job.identity.get("options"),
-                      weights=job.identity.get("weights"), n_items=job.n_items)  # fmt: skip
+                      weights=job.identity.get("weights"), n_items=job.n_items, method_name=job.method.name,
+                      label=job.method.given_label)  # fmt: skip
         if not job.runnable:
-            status = "data-missing" if job.state == "data-missing" else job.state
             for metric in plan.preset.metrics:
-                store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None, status=status,
-                                    note=job.reason)  # fmt: skip
+                store.put_set_level(
+                    run_id, mid, ds, metric, None, status=job.state, note=job.reason, seed=seed
+                )
             continue
         for metric in plan.preset.metrics:
             if metric in plan.metric_weights_missing:
                 arts = ", ".join(plan.metric_weights_missing[metric])
-                store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None,
-                                    status="weights-missing", note=f"weights missing: {arts}")  # fmt: skip
+                store.put_set_level(run_id, mid, ds, metric, None, status="weights-missing",
+                                    note=f"weights missing: {arts}", seed=seed)  # fmt: skip
             else:
-                store.put_set_level(run_id, job.method.name, job.dataset.name, metric, None, status="pending",
-                                    note="not scored yet")  # fmt: skip
+                store.put_set_level(run_id, mid, ds, metric, None, status="pending", note="not scored yet",
+                                    seed=seed)  # fmt: skip
 
 
 def run_preset(
@@ -339,11 +404,9 @@ def run_preset(
             prepared: set[str] = set()
             runnable = [j for j in plan.jobs if j.runnable]
             for job in tqdm(runnable, desc="jobs", disable=not progress or not dist.main):
-                _make_outputs(job, plan, dist, device, progress, summary, store, prepared)
+                failed = _make_outputs(job, plan, dist, device, progress, summary, store, prepared)
                 dist.barrier()
                 if dist.main:
-                    key = (job.method.name, job.dataset.name)
-                    failed = {i for m, d, i, _ in summary.failures if (m, d) == key}
                     _score(job, plan, device, progress, store, run_id, failed)
         status = "complete"
     except KeyboardInterrupt:
@@ -360,12 +423,10 @@ def run_preset(
 
 
 def _used_weights(plan: Plan) -> list[str]:
-    """Artifacts the run actually uses: those of scored metrics and of runnable methods' instances."""
-    from benchmarks.metrics.configs import get_spec
-
+    """Artifacts the run actually uses: scored metrics' (under the protocol card) and runnable instances'."""
     names: set[str] = set()
     for m in plan.scored_metrics:
-        names.update(get_spec(m).weights)
+        names.update(plan.metric_weights.get(m, ()))
     for job in plan.jobs:
         if job.runnable:
             names.update(job.weights)

@@ -47,6 +47,7 @@ class Job:
     n_items: int = 0
     n_cached: int = 0
     method_key: str = ""
+    #: what the plan, logs and tables show (the preset entry's label, or the method's own label)
     label: str = ""
     #: provenance: the method's resolved options, version and weights identities (cache_identity())
     identity: dict[str, Any] = field(default_factory=dict)
@@ -59,6 +60,11 @@ class Job:
     def runnable(self) -> bool:
         return self.state in ("ready", "cached")
 
+    @property
+    def method_id(self) -> str:
+        """The preset entry's id: what the results store keys this job's cells by."""
+        return self.method.id
+
 
 @dataclass
 class Plan:
@@ -66,6 +72,8 @@ class Plan:
     out_dir: Path
     jobs: list[Job] = field(default_factory=list)
     metric_weights_missing: dict[str, list[str]] = field(default_factory=dict)
+    #: metric -> the artifacts it loads under the preset's protocol card (``weights_for``)
+    metric_weights: dict[str, tuple[str, ...]] = field(default_factory=dict)
     datasets: dict[str, DatasetCheck] = field(default_factory=dict)
     #: settings that cannot be used at all (a method's unknown params, an unknown dataset)
     errors: list[str] = field(default_factory=list)
@@ -108,13 +116,13 @@ def check_dataset(entry: Entry) -> DatasetCheck:
 
     try:
         ds = create_dataset(entry.name, entry.root or ".", **entry.params)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OSError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         return DatasetCheck(entry, "missing", reason=f"cannot be created: {msg}", root=str(entry.root))
     official = ds.expected_count
     try:
         n = ds.planned_count()
-    except (FileNotFoundError, ValueError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         first = str(exc).splitlines()[0]
         return DatasetCheck(entry, "missing", 0, official, f"{first} (get it: {ds.source})", str(ds.root))
     if n == 0:
@@ -130,53 +138,106 @@ def _unknown_method_reason(name: str, known: list[str]) -> str:
     return f"no adapter named {name!r} in baselines/{hint}"
 
 
+def metric_weights(preset: Preset) -> dict[str, tuple[str, ...]]:
+    """Metric -> the artifacts it loads under the preset's protocol card (its resolved options).
+
+    Raises:
+        KeyError / ValueError / FileNotFoundError: the preset's card cannot be read.
+    """
+    from benchmarks.metrics.configs import weights_for
+    from benchmarks.metrics.engine import EngineOptions, resolved_options
+
+    opts = EngineOptions(**preset.card().engine_fields())
+    return {m: weights_for(m, resolved_options(m, opts)) for m in preset.metrics}
+
+
+def _create(m: Entry, device: str, plan: Plan):
+    """``(method or None, state, reason)`` for one preset entry; a setting that cannot work is a plan error.
+
+    Nothing a method's constructor raises escapes: bad params (unknown, missing, wrong type) and
+    anything unexpected become a line of :meth:`Plan.problems` (the run exits 2 with it) instead
+    of a traceback.
+    """
+    import baselines
+    from pasd.hub.errors import MissingWeightsError
+    from pasd.utils.optional import MissingDependencyError
+
+    if m.name not in baselines.METHODS:
+        return None, "not-available", _unknown_method_reason(m.name, list(baselines.METHODS))
+    try:
+        method = baselines.create_method(m.name, device=device, **m.params)
+        missing = method.missing_weights()
+        method.cache_key()  # identities are computed now: a broken weights folder shows here
+    except baselines.MethodNotAvailableError as exc:
+        return None, "not-available", str(exc)
+    except MissingDependencyError as exc:
+        return None, "not-available", str(exc)
+    except MissingWeightsError as exc:  # raised by constructors that resolve an artifact early
+        return None, "weights-missing", f"pasd-bench weights fetch {exc.name}"
+    except (TypeError, ValueError, KeyError) as exc:  # unknown, missing or bad params: fix the preset
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        plan.errors.append(f"method {m.id} (params {m.params}): {msg}")
+        return None, "not-available", f"bad params: {msg}"
+    except Exception as exc:  # noqa: BLE001 - e.g. an unreadable file a param names; never a traceback
+        msg = f"{type(exc).__name__}: {exc}"
+        plan.errors.append(f"method {m.id} (params {m.params}) cannot be created: {msg}")
+        return None, "not-available", f"cannot be created: {msg}"
+    if missing:
+        return method, "weights-missing", "; ".join(f"pasd-bench weights fetch {a}" for a in missing)
+    return method, "ready", ""
+
+
+def _job_label(m: Entry, method) -> str:  # noqa: ANN001 - a baselines Method or None
+    """The entry's label, else the method's own (``pasd-tiny (random weights)``), plus the id's params key."""
+    from benchmarks.results.method_ids import split_method_id
+
+    if m.given_label:
+        return m.given_label
+    own = method.label if method is not None else m.name
+    _, key = split_method_id(m.id)
+    return own if key is None or key == own else f"{own} [{key}]"
+
+
 def build_plan(preset: Preset, out_dir: Path, device: str = "cpu") -> Plan:
     """Inspect methods, weights, datasets and the output cache; no file is written.
 
     Synthesized datasets whose HQ is present but LQ not yet made count as ready (the run
-    synthesizes them first).
+    synthesizes them first). A job on a missing dataset reads ``data-missing`` even when its
+    weights are missing too (the data is the first thing to fix; the reason names both); only a
+    method that cannot run here at all (``not-available``) keeps that state.
     """
-    import baselines
-    from benchmarks.metrics.configs import get_spec
     from benchmarks.runner.output_cache import OutputCache
     from pasd import hub
 
     plan = Plan(preset, Path(out_dir))
-    for metric in preset.metrics:
-        missing = hub.missing(get_spec(metric).weights)
+    try:
+        plan.metric_weights = metric_weights(preset)
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        plan.errors.append(f"protocol {preset.protocol!r} cannot be used: {msg}")
+        plan.metric_weights = {m: () for m in preset.metrics}
+    for metric, arts in plan.metric_weights.items():
+        missing = hub.missing(arts)
         if missing:
             plan.metric_weights_missing[metric] = missing
     for d in preset.datasets:
         plan.datasets[d.name] = check_dataset(d)
 
     for m in preset.methods:
-        method, m_state, m_reason = None, "ready", ""
-        if m.name not in baselines.METHODS:
-            m_state, m_reason = "not-available", _unknown_method_reason(m.name, list(baselines.METHODS))
-        else:
-            try:
-                method = baselines.create_method(m.name, device=device, **m.params)
-                missing = method.missing_weights()
-                if missing:
-                    m_state = "weights-missing"
-                    m_reason = "; ".join(f"pasd-bench weights fetch {a}" for a in missing)
-            except baselines.MethodNotAvailableError as exc:
-                m_state, m_reason = "not-available", str(exc)
-            except (TypeError, ValueError) as exc:  # unknown or bad params: the preset must be fixed
-                plan.errors.append(f"method {m.name} (params {m.params}): {exc}")
-                m_state, m_reason = "not-available", f"bad params: {exc}"
+        method, m_state, m_reason = _create(m, device, plan)
         identity = method.cache_identity() if method is not None else {}
         key = method.cache_key() if method is not None else ""
         for d in preset.datasets:
             check = plan.datasets[d.name]
             for seed in preset.seeds:
                 job = Job(m, d, seed, m_state, m_reason, n_items=check.n_items)
-                job.label = method.label if method is not None else m.name
+                job.label = _job_label(m, method)
                 if method is not None:
                     job.method_key, job.identity, job.instance = key, identity, method
                     job.weights = tuple(method.weights)
-                if job.state == "ready" and check.state == "missing":
-                    job.state, job.reason = "data-missing", check.reason
+                if job.state in ("ready", "weights-missing") and check.state == "missing":
+                    also = f"; also weights missing: {job.reason}" if job.state == "weights-missing" else ""
+                    job.state, job.reason = "data-missing", check.reason + also
                 if job.state == "ready":
                     cache = OutputCache(plan.out_dir, m.name, job.method_key, d.name, seed)
                     job.n_cached = len(cache.cached_ids())

@@ -25,7 +25,7 @@ PRESET_KEYS: tuple[str, ...] = (
 #: keys of one ``[[datasets]]`` / ``[[methods]]`` entry
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
     "datasets": ("name", "root", "params"),
-    "methods": ("name", "params"),
+    "methods": ("name", "params", "label"),
 }
 TASKS: tuple[str, ...] = ("real-isr", "stylization")
 
@@ -44,11 +44,30 @@ def _unknown(what: str, keys, allowed) -> str | None:  # noqa: ANN001
 
 @dataclass(frozen=True)
 class Entry:
-    """A method or dataset with its parameters (and a root for datasets)."""
+    """A method or dataset with its parameters (and a root for datasets).
+
+    Methods also carry an optional display ``label`` and their ``id``: what the results store keys
+    the entry's cells by (:mod:`benchmarks.results.method_ids`; the name unless the preset lists the
+    method twice or labels it).
+    """
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     root: str | None = None
+    label: str | None = None
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.name)
+
+    @property
+    def given_label(self) -> str | None:
+        """The label the preset gives this entry: its ``label`` key, else a ``label`` param (``folder``)."""
+        if self.label:
+            return self.label
+        value = self.params.get("label")
+        return str(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -85,7 +104,9 @@ class Preset:
             "description": self.description,
             "task": self.task,
             "datasets": [{"name": d.name, "root": d.root, "params": d.params} for d in self.datasets],
-            "methods": [{"name": m.name, "params": m.params} for m in self.methods],
+            "methods": [
+                {"name": m.name, "params": m.params, "label": m.label, "id": m.id} for m in self.methods
+            ],
             "metrics": list(self.metrics),
             "seeds": list(self.seeds),
             "source": self.source,
@@ -146,8 +167,18 @@ def load_preset(
             if not isinstance(item.get("params", {}), dict):
                 raise ValueError(f"preset {path}: [[{key}]] {item['name']!r}: params must be a table")
             root = item.get("root")
+            label = item.get("label")
+            if label is not None and (not isinstance(label, str) or not label.strip()):
+                raise ValueError(
+                    f"preset {path}: [[{key}]] {item['name']!r}: label must be a non-empty string"
+                )
             out.append(
-                Entry(item["name"], dict(item.get("params", {})), root.format(data=data) if root else None)
+                Entry(
+                    item["name"],
+                    dict(item.get("params", {})),
+                    root.format(data=data) if root else None,
+                    label,
+                )
             )
         return tuple(out)
 
@@ -179,7 +210,7 @@ def load_preset(
         description=raw.get("description", ""),
         task=task,
         datasets=datasets,
-        methods=apply_shared(entries("methods"), shared, path),
+        methods=apply_shared(_with_ids(entries("methods"), path), shared, path),
         metrics=tuple(metrics),
         seeds=tuple(seeds),
         source=str(path),
@@ -188,6 +219,17 @@ def load_preset(
         protocol=protocol,
         protocol_options=protocol_options,
     )
+
+
+def _with_ids(methods: tuple[Entry, ...], path: Path) -> tuple[Entry, ...]:
+    """The method entries with their store ids (see :mod:`benchmarks.results.method_ids`)."""
+    from benchmarks.results.method_ids import assign_ids
+
+    try:
+        ids = assign_ids([(m.name, m.params, m.label) for m in methods])
+    except ValueError as exc:
+        raise ValueError(f"preset {path}: {exc}") from None
+    return tuple(replace(m, id=i) for m, i in zip(methods, ids))
 
 
 def _protocol(raw: dict[str, Any], path: Path) -> tuple[str, dict[str, Any]]:
@@ -248,8 +290,8 @@ def apply_only(preset: Preset, only: list[str]) -> Preset:
             raise ValueError(f"--only {spec!r}: expected KEY=VAL with KEY in {ONLY_KEYS}")
         wanted = [v.strip() for v in value.split(",") if v.strip()]
         if key == "method":
-            kept = tuple(m for m in preset.methods if m.name in wanted)
-            have = [m.name for m in preset.methods]
+            kept = tuple(m for m in preset.methods if m.name in wanted or m.id in wanted)
+            have = list(dict.fromkeys(x for m in preset.methods for x in (m.name, m.id)))
             preset = replace(preset, methods=kept)
         elif key == "dataset":
             kept = tuple(d for d in preset.datasets if d.name in wanted)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from benchmarks.results.method_ids import base_method
 from benchmarks.tables.grid import EMPTY, PARTIAL_MARK, Cell, Grid, Row, count_cell, delta_cell, result_cell
 from benchmarks.tables.layouts import (
     ABLATION_FLAGS,
@@ -22,11 +23,11 @@ from benchmarks.tables.layouts import (
     table_aliases,
 )
 from benchmarks.tables.names import (
-    METHOD_NOTES,
     dataset_label,
     is_random_weights,
     method_caveat,
     method_label,
+    method_note,
     metric_display,
 )
 from benchmarks.tables.ranking import rank_marks
@@ -44,6 +45,7 @@ def build_table(
     caption_suffix: str = "",
     protocol_notes: Sequence[str] = (),
     n_official: Mapping[str, int | None] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Grid:
     """Lay out ``results`` as the paper's Table ``table``.
 
@@ -61,6 +63,8 @@ def build_table(
         n_official: dataset -> size of its official set (default: the dataset registry's
             ``expected_count``). Numbers on fewer images are flagged ``†``; every table shows the
             image counts (an "Images" row per dataset, or column in Table 3).
+        labels: method entry id -> the label its preset gave it (``ResultsStore.method_labels``);
+            results are keyed by entry id, so two entries of one method are two columns.
 
     Returns:
         A :class:`Grid`; empty (no rows) when nothing belongs to the table.
@@ -77,12 +81,14 @@ def build_table(
     metrics = ordered({k[2] for k in keys}, layout.metrics)
     caption = f"Table {table}: {layout.caption}{caption_suffix}"
     official = _official_counts(ds_list, n_official)
+    labels = dict(labels or {})
     if table == 3:
-        grid = _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official)
+        grid = _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels)
     else:
-        grid = _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official)
-    grid.notes = _notes(table, methods, ci, pap is not None, grid, ours) + list(protocol_notes)
+        grid = _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels)
+    grid.notes = _notes(table, methods, ci, pap is not None, grid, ours, labels) + list(protocol_notes)
     grid.table = table
+    grid.method_labels = labels
     return grid
 
 
@@ -137,7 +143,7 @@ def _paper_flags(rec_by_metric: list[dict | None], method: str) -> list[str]:
             vals = (rec["degradation_removal"], rec["high_level_info"], rec["negative_prompt"])
             if all(isinstance(v, bool) for v in vals):
                 return ["✓" if v else "" for v in vals]
-    return ["✓" if f else "" for f in ABLATION_FLAGS.get(method, (False,) * 3)]
+    return ["✓" if f else "" for f in ABLATION_FLAGS.get(base_method(method), (False,) * 3)]
 
 
 def _mark(cells: list[Cell], metric: str) -> None:
@@ -147,9 +153,9 @@ def _mark(cells: list[Cell], metric: str) -> None:
         c.mark = m
 
 
-def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) -> Grid:
+def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels) -> Grid:
     headers = ["Dataset", "Metric"] + (["Source"] if pap is not None else [])
-    grid = Grid(caption, headers, [method_label(m) for m in methods])
+    grid = Grid(caption, headers, [method_label(m, labels) for m in methods])
     for ds in ds_list:
         first = True
         n_off = official.get(ds)
@@ -186,7 +192,7 @@ def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) ->
     return grid
 
 
-def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) -> Grid:
+def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels) -> Grid:
     headers = ["Dataset", "Exp.", *ABLATION_HEADERS] + (["Source"] if pap is not None else [])
     grid = Grid(caption, headers, [metric_display(m).label for m in metrics] + ["Images"])
     for ds in ds_list:
@@ -195,8 +201,8 @@ def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) -
         for meth in methods:
             if not any((ds, meth, mt) in ours or (pap and (ds, meth, mt) in pap) for mt in metrics):
                 continue
-            flags = ["✓" if f else "" for f in ABLATION_FLAGS.get(meth, (False,) * 3)]
-            head = [dataset_label(ds) if not rows else "", method_label(meth), *flags]
+            flags = ["✓" if f else "" for f in ABLATION_FLAGS.get(base_method(meth), (False,) * 3)]
+            head = [dataset_label(ds) if not rows else "", method_label(meth, labels), *flags]
             mine = [_keyed(result_cell(ours.get((ds, meth, mt)), metric_display(mt).decimals, ci, n_off),
                            ds, meth, mt, n_off) for mt in metrics]  # fmt: skip
             count = count_cell(_counts(ours, ds, meth, metrics), n_off)
@@ -211,11 +217,13 @@ def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) -
             delta = [_keyed(delta_cell(a, b, metric_display(mt).decimals), ds, meth, mt, n_off)
                      for a, b, mt in zip(mine, theirs, metrics)]  # fmt: skip
             # the design columns describe the variant: the same check marks on all three rows
-            paper_head = ["", method_label(meth), *_paper_flags(recs, meth)]
+            paper_head = ["", method_label(meth, labels), *_paper_flags(recs, meth)]
             rows += [
                 Row(head + ["ours"], [*mine, count], ds, "ours"),
                 Row(paper_head + ["paper"], [*theirs, count_cell(n_off, n_off)], ds, "paper"),
-                Row(["", method_label(meth), *flags, "Δ"], [*delta, Cell(EMPTY, "empty")], ds, "delta"),
+                Row(
+                    ["", method_label(meth, labels), *flags, "Δ"], [*delta, Cell(EMPTY, "empty")], ds, "delta"
+                ),
             ]
         for source in ("ours", "paper"):  # marks per metric column, within the dataset
             same = [r for r in rows if r.source == source]
@@ -226,7 +234,13 @@ def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official) -
 
 
 def _notes(
-    table: int, methods: list[str], ci: bool, paper: bool, grid: Grid, ours: dict[Key, dict]
+    table: int,
+    methods: list[str],
+    ci: bool,
+    paper: bool,
+    grid: Grid,
+    ours: dict[Key, dict],
+    labels: Mapping[str, str] | None = None,
 ) -> list[str]:
     where = "column (per dataset)" if table == 3 else "row"
     notes = [
@@ -267,12 +281,25 @@ def _notes(
                 "The paper's Table 3 FID of PASD (7.2620) equals its Table 1 RealSR CLIP-FID of PASD; "
                 "that column may be CLIP-FID."
             )
-    notes += [METHOD_NOTES[m] for m in methods if m in METHOD_NOTES]
+    notes += list(dict.fromkeys(method_note(m) for m in methods if method_note(m)))
     for m in methods:
         if is_random_weights(m):
             notes.append(
-                f"{method_label(m)}: tiny random weights; its numbers only test the plumbing, they are not results."
+                f"{method_label(m, labels)}: tiny random weights; its numbers only test the plumbing, they are "
+                "not results."
             )
         elif method_caveat(m):
-            notes.append(f"{method_label(m)}: {method_caveat(m)}.")
+            notes.append(f"{method_label(m, labels)}: {method_caveat(m)}.")
+    if any(_int(r.get("n_seeds")) > 1 for r in ours.values()):
+        notes.append(
+            "Cells over several seeds show the mean of the seeds' values (no interval: each seed's is over "
+            "images); each seed's value is in the cell's note and in `pasd-bench results show`."
+        )
     return notes
+
+
+def _int(v: object) -> int:
+    try:
+        return 0 if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0

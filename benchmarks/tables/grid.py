@@ -85,6 +85,8 @@ class Grid:
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     table: int | None = None
+    #: method entry id -> the label its preset gave it (what the columns show)
+    method_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:

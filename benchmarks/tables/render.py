@@ -133,6 +133,7 @@ def to_csv(grid: Grid) -> str:
     ``text`` the cell as printed, ``method_label`` the method as tables show it (random-weight
     methods say so). No cell is left blank to mean "same as above".
     """
+    from benchmarks.results.method_ids import base_method
     from benchmarks.tables.layouts import ABLATION_FLAGS
     from benchmarks.tables.names import method_label
 
@@ -148,11 +149,14 @@ def to_csv(grid: Grid) -> str:
                 continue
             value = c.value if c.kind in ("number", "delta") else None
             status = c.status or ("ok" if c.kind in ("number", "delta") else "")
-            rec = [grid.table or "", c.dataset, c.method, method_label(c.method or ""), c.metric, row.source, _csv_num(value),
+            label = method_label(c.method or "", grid.method_labels)
+            rec = [grid.table or "", c.dataset, c.method, label, c.metric, row.source, _csv_num(value),
                    _csv_num(c.ci_low), _csv_num(c.ci_high), _csv_num(c.n), _csv_num(c.n_official),
                    int(c.partial), status, c.mark or "", c.text]  # fmt: skip
             if extra:
-                rec += [int(f) for f in ABLATION_FLAGS.get(c.method or "", (False, False, False))]
+                rec += [
+                    int(f) for f in ABLATION_FLAGS.get(base_method(c.method or ""), (False, False, False))
+                ]
             w.writerow(rec)
     return buf.getvalue()
 

@@ -58,7 +58,7 @@ def test_per_image_round_trip_and_frame(store):
         rid, "lanczos", "sample", pd.DataFrame({"image": ["a", "b"], "psnr": [1.0, 2.0]})
     )
     df = store.per_image(rid)
-    assert list(df.columns) == ["run_id", "method", "dataset", "image", "metric", "value"]
+    assert list(df.columns) == ["run_id", "method", "dataset", "image", "metric", "seed", "value"]
     got = {(r.method, r.image, r.metric): r.value for r in df.itertuples()}
     assert got == {
         ("bicubic", "img1", "psnr"): 25.5,

@@ -104,7 +104,10 @@ def test_provenance_lists_exactly_the_weights_used(toy_env, isolated_caches):
     assert info["status"] == "complete" and info["finished_at"]
     cfg = info["config"]
     assert cfg["engine"]["crop_border"] is None and cfg["engine"]["n_resamples"] == 2000
-    assert cfg["metric_specs"]["psnr"]["options"] == {"crop_border": 4, "round_y": False}
+    # the options the engine built PSNR with under the preset's protocol card (pasd), not the preset defaults
+    assert cfg["metric_specs"]["psnr"]["options"] == {
+        "crop_border": 4, "round_y": False, "colour": "y", "color_space": "ycbcr", "implementation": "basicsr",
+    }  # fmt: skip
     assert cfg["metrics_weights_missing"] == {"lpips": ["alexnet"]} and cfg["preset_sha256"]
     job = jobs.iloc[0]
     assert job.options == {"uses": "dists"} and job.version == "1" and job.n_items == 5
@@ -199,7 +202,9 @@ def test_old_results_files_are_migrated(tmp_path):
         assert store.runs().loc[0, "status"] == "unknown"
         assert store.set_level().loc[0, "value"] == 25.0
         store.put_set_level(1, "lanczos", "sample", "psnr", None, status="data-missing")  # new status fits
-    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 2
+    from benchmarks.results.schema import SCHEMA_VERSION
+
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_flags_in_table3_paper_rows():
