@@ -100,7 +100,7 @@ class Method(abc.ABC):
         changed default gives new outputs) and the identity of each weights artifact it uses
         (:func:`pasd.hub.identify`: sha256 where known, else the Hugging Face commit, else a
         size+mtime fingerprint). Options naming existing files or folders (a style model, a LoRA)
-        contribute those files' size+mtime fingerprints as well as their paths.
+        contribute those files' size/mtime/ctime fingerprints as well as their paths.
         """
         blob = json.dumps(self.cache_identity(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -221,8 +221,9 @@ def _option_identity(value: Any) -> Any:
             return value
         found = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())
         files = sorted(itertools.islice(found, 10_000))
-        stamp = [(str(p.relative_to(path)) if p != path else "", p.stat().st_size, p.stat().st_mtime_ns)
-                 for p in files]  # fmt: skip
+        # ctime too: an mtime can be set back (rsync -a, cp -p) over new content, a ctime cannot
+        stamp = [(str(p.relative_to(path)) if p != path else "", st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                 for p, st in ((p, p.stat()) for p in files)]  # fmt: skip
     except OSError:
         return value
     return {"path": str(value), "fingerprint": hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]}

@@ -74,7 +74,18 @@ class _PASDMethod(Method):
             self.options["dtype"] = "fp16" if str(device).startswith("cuda") else "fp32"
         extra = _SOURCE_WEIGHTS.get(self.options["prompt_source"])
         base = tuple(type(self).weights)
+        if self.options["pasd_model"]:  # a trained folder replaces the release: its artifact is not used
+            base = tuple(a for a in base if a != self.release)
         self.weights = base + ((extra,) if extra and not self.random_weights and extra not in base else ())
+
+    def cache_identity(self) -> dict[str, Any]:
+        """The base identity plus, for a trained ``pasd_model``, its weights' SHA-256s (not only mtimes)."""
+        ident = super().cache_identity()
+        if self.options["pasd_model"]:
+            from pasd.training.checkpoint import model_identity
+
+            ident["pasd_model"] = model_identity(self.options["pasd_model"])
+        return ident
 
     def _model_dirs(self):
         from pasd import hub

@@ -43,7 +43,7 @@ def command(
     done. Under `torchrun`/`accelerate launch` images are sharded across processes and metrics
     are computed once on rank 0.
 
-    Exit codes: 0 all good; 1 some images failed (recorded; `results show`); 2 nothing was run
+    Exit codes: 0 all good; 1 some images or metric cells failed (recorded; `results show`); 2 nothing was run
     (missing or partial datasets without --allow-partial, bad settings, impossible device).
     """
     from pathlib import Path
@@ -78,8 +78,10 @@ def command(
         click.echo(
             f"  ... {len(summary.failures) - 10} more: pasd-bench results show --results {out}", err=True
         )
+    for method, dataset, metric, why in summary.score_failures:
+        click.echo(f"  not scored: {method} / {dataset} / {metric}: {why}", err=True)
     partial = [*summary.plan.missing_datasets(), *summary.plan.partial_datasets()]
     if partial:
         click.echo("incomplete datasets (--allow-partial): "
                    + ", ".join(f"{d.entry.name} {d.counts}" for d in partial), err=True)  # fmt: skip
-    ctx.exit(items_exit_code(len(summary.failures)))
+    ctx.exit(items_exit_code(len(summary.failures) + len(summary.score_failures)))

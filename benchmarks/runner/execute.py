@@ -57,6 +57,8 @@ class RunSummary:
     reused: int = 0
     #: (method entry id, dataset, image, error); the seed is in the log and the store
     failures: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: (method entry id, dataset, metric, reason): cells that could not be scored (outputs kept)
+    score_failures: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def _dataset(job: Job):
@@ -140,7 +142,7 @@ def engine_options(plan: Plan, device: str):
 
 def _score(
     job: Job, plan: Plan, device: str, progress: bool, store, run_id: int, failed: frozenset[str] | set[str] = frozenset()
-) -> None:  # fmt: skip
+) -> list[tuple[str, str]]:  # fmt: skip
     """Score the job's outputs against the dataset's HQ through views of symlinks (paired by item id).
 
     Every cell is written under the job's entry id and seed. Nothing here ends the run: a metric
@@ -150,6 +152,9 @@ def _score(
     Args:
         failed: ids that failed in this run; an older cached output of theirs is kept on disk but
             not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
+
+    Returns:
+        ``(metric, reason)`` of every cell that could not be scored.
     """
     from benchmarks.metrics.configs import get_spec
 
@@ -174,7 +179,8 @@ def _score(
     if not items:
         for metric in metrics:
             cell(metric, status="failed", note="no outputs")
-        return
+        return []
+    errors: dict[str, str] = {}
     shutil.rmtree(view, ignore_errors=True)  # symlinks only: outputs of removed images are not scored
     for item in items:
         _link(cache.path(item.id), view / "pred" / f"{item.id}.png")
@@ -202,16 +208,16 @@ def _score(
                 logger.debug("%s", traceback.format_exc())
                 msg = f"{type(exc).__name__}: {exc}"
                 logger.warning("%s: scoring against the reference set failed: %s", _where(job), msg)
-                for m in sets:
-                    cell(m, status="failed", note=f"reference set: {msg}")
+                errors.update({m: f"reference set: {msg}" for m in sets})
         metrics = [m for m in metrics if m not in paired and m not in sets]
-        if not metrics:
-            return
-    results, errors = _evaluate(job, view / "pred", view / "gt" if has_gt else None, metrics,
-                                engine_options(plan, device), progress)  # fmt: skip
+    if metrics:
+        results, failed_metrics = _evaluate(job, view / "pred", view / "gt" if has_gt else None, metrics,
+                                            engine_options(plan, device), progress)  # fmt: skip
+        errors.update(failed_metrics)
+        _store_results(results, cell, store, run_id, job)
     for m, msg in errors.items():
         cell(m, status="failed", note=msg)
-    _store_results(results, cell, store, run_id, job)
+    return list(errors.items())
 
 
 def _evaluate(job: Job, pred: Path, gt: Path | None, metrics: list[str], opts, progress: bool):
@@ -407,7 +413,8 @@ def run_preset(
                 failed = _make_outputs(job, plan, dist, device, progress, summary, store, prepared)
                 dist.barrier()
                 if dist.main:
-                    _score(job, plan, device, progress, store, run_id, failed)
+                    for metric, why in _score(job, plan, device, progress, store, run_id, failed):
+                        summary.score_failures.append((job.method_id, job.dataset.name, metric, why))
         status = "complete"
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the user or a signal"

@@ -13,7 +13,9 @@ Datasets, the metric engine, the degradation synthesizer, ``infer`` and the repo
 - alpha (RGBA, LA, transparent palette): a fully opaque alpha is dropped; a translucent one is
   an error unless ``alpha="drop"`` (ignore it) or ``"white"`` / ``"black"`` (composite onto that
   colour). The default is the same everywhere (``"error"``): which background a translucent
-  image should have changes the pixels, so the caller must say.
+  image should have changes the pixels, so the caller must say. A display (the user study) that
+  shows images on a grey page passes ``matte=<grey level>``: translucent pixels are composited
+  over that grey, which is what a rater would see.
 - anything else (float images, unknown codecs, truncated files): :class:`UnreadableImageError`.
 
 Each conversion is returned as a note (``DecodedImage.notes``) that callers record.
@@ -84,12 +86,16 @@ def _is_deep(im) -> bool:  # noqa: ANN001 - a PIL image
     return im.mode.startswith("I") or any(isinstance(r, str) and ";16" in r for r in rawmodes)
 
 
-def read_image(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> DecodedImage:
+def read_image(
+    path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA, *, matte: int | None = None
+) -> DecodedImage:
     """Decode ``path`` to an ``H x W x 3`` uint8 RGB array, by the rules in the module docstring.
 
     Args:
         path: the image file.
         alpha: what to do with a translucent alpha channel.
+        matte: composite translucent pixels over this grey level (0-255) instead (``alpha`` is
+            then not used); for images shown on a page of that colour.
 
     Returns:
         A :class:`DecodedImage` (pixels and conversion notes).
@@ -102,6 +108,8 @@ def read_image(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> DecodedI
     from PIL import Image, UnidentifiedImageError
 
     check_alpha_policy(alpha)
+    if matte is not None and (isinstance(matte, bool) or not isinstance(matte, int) or not 0 <= matte <= 255):
+        raise ValueError(f"matte must be a grey level 0-255, got {matte!r}")
     path = Path(path)
     notes: list[str] = []
     try:
@@ -124,7 +132,7 @@ def read_image(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> DecodedI
         raise UnreadableImageError(
             f"{path}: unreadable or corrupt image file (not a known image format)"
         ) from exc
-    except (OSError, SyntaxError) as exc:
+    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise UnreadableImageError(f"{path}: unreadable or corrupt image file ({exc})") from exc
     if arr.dtype == np.uint16:
         arr = np.round(arr.astype(np.float64) / 257.0).astype(np.uint8)
@@ -135,7 +143,7 @@ def read_image(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> DecodedI
     if arr.ndim == 2:
         arr = arr[..., None]
     if arr.shape[2] in (2, 4):
-        arr = _apply_alpha(arr, alpha, path, notes)
+        arr = _apply_alpha(arr, alpha, path, notes, matte)
     if arr.shape[2] == 1:
         arr = np.repeat(arr, 3, axis=2)
         notes.append(NOTE_GRAY)
@@ -145,28 +153,33 @@ def read_image(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> DecodedI
     return DecodedImage(arr, tuple(notes))
 
 
-def read_rgb(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> np.ndarray:
+def read_rgb(path: str | Path, alpha: AlphaPolicy = DEFAULT_ALPHA, *, matte: int | None = None) -> np.ndarray:
     """:func:`read_image` without the notes: the ``uint8`` RGB pixels.
 
     Raises:
         UnreadableImageError: see :func:`read_image`.
     """
-    return read_image(path, alpha).pixels
+    return read_image(path, alpha, matte=matte).pixels
 
 
-def _apply_alpha(arr: np.ndarray, alpha: AlphaPolicy, path: Path, notes: list[str]) -> np.ndarray:
+def _apply_alpha(
+    arr: np.ndarray, alpha: AlphaPolicy, path: Path, notes: list[str], matte: int | None = None
+) -> np.ndarray:
     color, a = arr[..., :-1], arr[..., -1]
-    if (a == 255).all() or alpha == "drop":
+    if (a == 255).all() or (alpha == "drop" and matte is None):
         notes.append(NOTE_ALPHA_DROPPED)
         return color
-    if alpha == "error":
+    if matte is not None:
+        bg, what = float(matte), f"grey {matte}"
+    elif alpha == "error":
         raise UnreadableImageError(
             f"{path}: translucent alpha channel; choose how to handle it "
             "(--alpha drop, white or black; alpha='drop'|'white'|'black' in code)"
         )
-    bg = 255.0 if alpha == "white" else 0.0
+    else:
+        bg, what = (255.0 if alpha == "white" else 0.0), alpha
     w = a[..., None].astype(np.float64) / 255.0
-    notes.append(f"alpha composited on {alpha}")
+    notes.append(f"alpha composited on {what}")
     return np.round(color * w + bg * (1.0 - w)).astype(np.uint8)
 
 

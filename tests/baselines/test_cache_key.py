@@ -64,3 +64,67 @@ def test_pasd_auto_dtype_is_resolved_into_the_key(isolated_caches):
     assert (cpu.options["dtype"], cuda.options["dtype"]) == ("fp32", "fp16")
     assert cpu.cache_key() != cuda.cache_key()
     assert create_method("pasd", device="cuda", dtype="fp32").cache_key() == cpu.cache_key()
+
+
+#: the least each adapter needs to be built here (no weights are loaded by a constructor)
+_MINIMAL: dict[str, dict[str, Any]] = {
+    "pasd-stylize": {"style_model": "toonyou"}, "sd-img2img": {"style_model": "toonyou"},
+    "controlnet": {"style_model": "toonyou"}, "instructpix2pix": {"style_model": "toonyou"},
+}  # fmt: skip
+
+
+def _every_method(tmp_path):
+    from PIL import Image
+
+    import baselines
+
+    released = tmp_path / "released"
+    released.mkdir()
+    Image.new("RGB", (8, 8)).save(released / "a.png")
+    params = {**_MINIMAL, "folder": {"path": str(released)}}
+    for name in sorted(baselines.METHODS):
+        for device in ("cpu", "cuda"):
+            try:
+                yield name, device, baselines.create_method(name, device=device, **params.get(name, {}))
+            except baselines.MethodNotAvailableError:  # dct-net without modelscope, pasd-abl-a untrained
+                continue
+
+
+def test_every_adapter_resolves_device_dependent_settings_into_its_options(isolated_caches, tmp_path):
+    """The key leaves the device out, so what the device changes (dtype auto, autocast) must be in options."""
+    keys: dict[str, dict[str, str]] = {}
+    for name, device, m in _every_method(tmp_path):
+        for key in ("dtype", "precision"):
+            assert m.options.get(key) != "auto", (name, device, key)
+        if m.options.get("precision") == "autocast":
+            assert device == "cuda", name  # autocast is fp16 on CUDA only; elsewhere it is full precision
+        keys.setdefault(name, {})[device] = m.cache_key()
+        assert m.cache_key() == m.cache_key()  # stable (no time or randomness in the key)
+    # the methods whose official dtype on CUDA is fp16 (or autocast) have other keys there
+    for name in (
+        "pasd",
+        "realesrgan",
+        "sd-upscaler",
+        "sd-img2img",
+        "controlnet",
+        "instructpix2pix",
+        "stablesr",
+    ):
+        assert keys[name]["cpu"] != keys[name]["cuda"], name
+    for name in ("bicubic", "bsrgan", "swinir-gan", "ldm", "cartoongan", "folder"):
+        assert keys[name]["cpu"] == keys[name]["cuda"], name  # fp32 everywhere: one output, one key
+
+
+def test_per_style_artifacts_are_the_instance_weights(isolated_caches):
+    from baselines import create_method
+
+    cases = {
+        ("cartoongan", "shinkai"): ("cartoongan-shinkai",),
+        ("animegan", "face-paint-512-v2"): ("animeganv2-face-paint-512-v2",),
+    }
+    for (name, style), weights in cases.items():
+        m = create_method(name, style=style)
+        assert m.weights == weights and set(m.weights_identity()) == set(weights)
+        assert m.cache_key() != create_method(name).cache_key()
+    styl = create_method("sd-img2img", style_model="toonyou")
+    assert "toonyou" in styl.weights and "toonyou" in styl.cache_identity()["weights"]

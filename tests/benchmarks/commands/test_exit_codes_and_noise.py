@@ -196,3 +196,60 @@ def test_gray_prediction_of_a_colour_gt_is_flagged(pairs, tmp_path, caplog):
     assert result.summary["warnings"] and "['b']" in result.summary["warnings"][0]
     assert "pred is grayscale, GT is colour" in result.summary["input_notes"]["b"]
     assert any("grayscale while their GT is colour" in r.getMessage() for r in caplog.records)
+
+
+#: one unusable input per command (``{t}`` is a fresh temporary folder); every command of
+#: benchmarks.cli.COMMANDS that takes input is listed, so a new command without a case fails below
+UNUSABLE: dict[str, list[str]] = {
+    "weights": ["weights", "fetch", "no-such-artifact"],
+    "data": ["data", "verify", "no-such-dataset", "--root", "{t}"],
+    "metrics": ["metrics", "--pred", "{t}/none", "--metrics", "psnr", "--out", "{t}/m.csv"],
+    "study": ["study", "create", "--inputs", "{t}", "--method", "a={t}", "--out", "{t}/s"],
+    "run": ["run", "no-such-preset"],
+    "infer": ["infer", "{t}/none.png", "--out", "{t}/o"],
+    "results": ["results", "show", "--results", "{t}/none"],
+    "results diff": ["results", "diff", "{t}/a", "{t}/b"],
+    "tables": ["tables", "--results", "{t}/none", "--table", "1"],
+    "report": ["report", "--results", "{t}/none"],
+    "apply": ["apply", "no-such-method", "{t}", "--out", "{t}/o"],
+    "style-exemplars": ["style-exemplars", "--model", "{t}/none.safetensors", "--n", "1", "--out", "{t}/x"],
+    "drift": ["drift", "check", "--results", "{t}/none", "--golden", "{t}/g.json"],
+    "drift record": ["drift", "record", "--results", "{t}/none", "--out", "{t}/g.json"],
+    "protocols": ["protocols", "show", "no-such-card"],
+    "protocols spread": ["protocols", "spread", "--results", "{t}/none"],
+    "train": ["train", "no-such-config", "--data", "{t}", "--out", "{t}/r"],
+}
+#: commands without an input that could be unusable
+NO_INPUT = {"env", "tiny"}
+
+
+def test_every_command_has_an_unusable_input_case():
+    from benchmarks.cli import COMMANDS
+
+    assert set(COMMANDS) - NO_INPUT == {k.split()[0] for k in UNUSABLE}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE))
+def test_unusable_input_exits_2_in_one_line_for_every_command(case, tmp_path, isolated_caches):
+    args = [a.format(t=tmp_path) for a in UNUSABLE[case]]
+    res = CliRunner().invoke(cli, args)  # the console script's path (standalone click)
+    assert res.exit_code == 2, (case, res.output)
+    assert "Traceback" not in res.output and res.output.strip(), case
+    assert main(args) == 2, case  # and the entry point's
+
+
+def test_drift_and_diff_exit_1_through_the_console_script_too(tmp_path):
+    """They returned their code from the click callback, which the console script ignored (exit 0)."""
+    from benchmarks.results import ResultsStore
+
+    for name, value in (("a", 25.0), ("b", 24.0)):
+        with ResultsStore(tmp_path / name) as store:
+            rid = store.add_run("smoke", {"protocol": "pasd"}, {})
+            store.put_set_level(rid, "bicubic", "sample", "psnr", value, n=6)
+    args = ["results", "diff", str(tmp_path / "a"), str(tmp_path / "b"), "--allow-env-change"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and "bicubic / sample / psnr" in res.output, res.output
+    assert main(args) == 1
+    assert (
+        CliRunner().invoke(cli, ["results", "diff", str(tmp_path / "a"), str(tmp_path / "a")]).exit_code == 0
+    )

@@ -87,3 +87,105 @@ def test_unreadable_and_gray(tmp_path):
     assert got.pixels.shape == (3, 4, 3) and got.notes == (image_io.NOTE_GRAY,) and got.pixels.flags.writeable
     assert image_io.image_size(tmp_path / "g.png") == (4, 3)
     assert image_io.is_gray(got.pixels) and not image_io.is_gray(skimage.data.astronaut()[:4, :4])
+
+
+def test_the_newer_readers_decode_16bit_the_same(deep_png, tmp_path):
+    """Modules added after the one reader: imported outputs, own folders, the study, training data."""
+    import shutil
+
+    from baselines import create_method
+    from benchmarks.datasets import create_dataset
+    from benchmarks.study.encode import decode_rgb
+    from pasd.training.data import _image_size
+
+    path, deep = deep_png
+    expected = np.round(deep.astype(np.float64) / 257.0).astype(np.uint8)
+    for sub in ("lq", "hq", "out"):
+        (tmp_path / sub).mkdir()
+    shutil.copy(path, tmp_path / "lq" / "deep.png")
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "hq" / "deep.png")
+    shutil.copy(path, tmp_path / "out" / "deep.png")
+    ds = create_dataset("folder", tmp_path, lq="lq", hq="hq")
+    item = ds.items()[0]
+    got = {
+        "folder dataset": ds.load_lq(item),
+        "folder method": create_method("folder", path=str(tmp_path / "out"), scale=1).process_item(
+            expected, None, names=("deep",)
+        ),
+        "study": decode_rgb(path),
+    }
+    for who, pixels in got.items():
+        np.testing.assert_array_equal(pixels, expected, err_msg=who)
+    assert _image_size(path) == (8, 8)
+
+
+def test_the_newer_modules_use_the_one_suffix_list():
+    from baselines.folder_adapter import FolderMethod
+    from benchmarks.study import create
+    from pasd.utils import image_io
+
+    assert FolderMethod.suffixes is image_io.IMAGE_SUFFIXES
+    assert create.IMAGE_EXTS is image_io.IMAGE_SUFFIXES
+
+
+def test_the_study_composites_translucent_pixels_over_its_page_grey(tmp_path):
+    from benchmarks.study.encode import SURROUND, decode_rgb
+    from pasd.utils.image_io import read_image
+
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[..., 0], rgba[0, 0, 3], rgba[1, 1, 3] = 200, 255, 64
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    want = np.round(np.array([200, 0, 0]) * 64 / 255 + SURROUND * (1 - 64 / 255)).astype(np.uint8)
+    assert tuple(decode_rgb(tmp_path / "a.png")[1, 1]) == tuple(want)
+    assert tuple(read_image(tmp_path / "a.png", matte=SURROUND).pixels[0, 0]) == (200, 0, 0)
+    with pytest.raises(ValueError, match="matte must be a grey level"):
+        read_image(tmp_path / "a.png", matte=300)
+
+
+def test_only_the_one_module_decodes_image_files():
+    """No other library module opens image files itself (perf scripts call their peers' readers on purpose)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    allowed = {
+        "pasd/utils/image_io.py",
+        "benchmarks/study/gold.py",  # decodes its own in-memory JPEG round trip (a decoy), not a file
+        "benchmarks/study/encode.py",  # re-reads the PNG bytes it just encoded, to verify them
+    }
+    offenders = []
+    for pkg in ("pasd", "baselines", "benchmarks"):
+        for py in sorted((root / pkg).rglob("*.py")):
+            rel = py.relative_to(root).as_posix()
+            if rel in allowed or rel.startswith("benchmarks/perf/"):
+                continue
+            for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    owner = node.func.value
+                    name = owner.id if isinstance(owner, ast.Name) else ""
+                    if (name, node.func.attr) in {
+                        ("Image", "open"),
+                        ("cv2", "imread"),
+                        ("imageio", "imread"),
+                    }:
+                        offenders.append(f"{rel}:{node.lineno}")
+    assert not offenders, offenders
+
+
+def test_baselines_never_import_benchmarks():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    bad = []
+    for py in sorted((root / "baselines").rglob("*.py")):
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            bad += [
+                f"{py.relative_to(root)}:{node.lineno} {n}" for n in names if n.split(".")[0] == "benchmarks"
+            ]
+    assert not bad, bad
