@@ -69,6 +69,10 @@ def command(ctx, method_name, inputs, out_dir, params, device, seed, tile, no_pr
     files = collect_inputs(inputs)
     parsed = parse_params(params)
     check_device(device)
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()  # model loading's bars too
     if not files:
         raise UnusableInputError(f"no images in {', '.join(map(str, inputs))}")
     method = _create(method_name, device, parsed, tile)

@@ -30,6 +30,10 @@ def command(preset, settings, model, count, seed, out_dir, device, no_progress) 
 
     # a bad preset, setting, style model or device exits 2 with one line (benchmarks.errors via cli.py)
     check_device(device)
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()
     if preset is not None:
         from benchmarks.runner.preset import load_preset
 

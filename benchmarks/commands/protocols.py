@@ -68,6 +68,10 @@ def spread_cmd(
     from pasd.utils.devices import check_device
 
     check_device(device)  # before any scoring pass
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()
 
     chosen = [_card(c.strip()) for c in cards.split(",") if c.strip()]
     metrics = [m.strip().lower() for m in metric_names.split(",")] if metric_names else None

@@ -92,6 +92,10 @@ def command(config, data, out_dir, max_steps, checkpoint_every, resume, val_data
     from pasd.training.trainer import train
 
     # unusable config, data, checkpoint or weights: exit 2 with one line (benchmarks.errors via cli.py)
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()
     try:
         overrides = _overrides(data, val_data, max_steps, checkpoint_every, validate_every, mixed_precision,
                                batch_size, sets)  # fmt: skip

@@ -133,3 +133,55 @@ def test_identical_folder_outputs_are_rescored_when_a_file_changes(toy_env, caps
     Image.fromarray(img).save(released / "a_LR.png")
     assert main(["run", str(path), "--out", str(tmp / "out"), "--no-progress"]) == 0
     assert len(list((tmp / "out" / "outputs").glob("folder-*"))) == 2 and first.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('protocl = "basicsr"\n', "'protocl' (did you mean 'protocol'?)"),
+        (
+            '[protocol_option]\n"psnr.crop_border" = 0\n',
+            "'protocol_option' (did you mean 'protocol_options'?)",
+        ),
+        ('[sharde]\nstyle_model = "toonyou"\n', "'sharde' (did you mean 'shared'?)"),
+        ('[refrence]\nfolder = "/x"\n', "'refrence' (did you mean 'reference'?)"),
+        ('[[methods]]\nname = "bicubic"\nlable = "x"\n', "'lable' (did you mean 'label'?)"),
+        ('protocol = "basicsrr"\n', "basicsr"),
+        ('[protocol_options]\n"psnr.crop_bordr" = 0\n', "psnr.crop_border"),
+    ],
+    ids=["protocol", "protocol_options", "shared", "reference", "method-label", "card-name", "card-setting"],
+)
+def test_preset_keys_of_the_newer_features_are_checked_with_close_matches(toy_env, capsys, text, message):
+    tmp, data = toy_env
+    top, tables = ("", text) if text.startswith("[") else (text, "")  # tables go after the top-level keys
+    body = (f'name = "keys"\nmetrics = ["psnr"]\n{top}[[datasets]]\nname = "toy"\nroot = "{data}"\n'
+            f'[[methods]]\nname = "lanczos"\n{tables}')  # fmt: skip
+    path = tmp / "p.toml"
+    path.write_text(body)
+    assert main(["run", str(path), "--plan-only"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("preset", ["table1", "table2", "table3", "smoke", "sample-golden"])
+def test_every_shipped_preset_plans_without_traceback_and_data_first(
+    preset, tmp_path, capsys, isolated_caches
+):
+    from benchmarks.runner.plan import build_plan
+    from benchmarks.runner.preset import load_preset
+
+    p = load_preset(preset, tmp_path / "nonexistent")
+    plan = build_plan(p, tmp_path / "out")
+    for job in plan.jobs:
+        assert "no adapter" not in job.reason, (job.method.id, job.reason)
+        if plan.datasets[job.dataset.name].state == "missing":
+            # data first: only a method that cannot run here at all keeps its own state
+            assert job.state in ("data-missing", "not-available"), (job.method.id, job.state)
+    missing = [d.entry.name for d in plan.missing_datasets()]
+    code = main(["run", preset, "--data-root", str(tmp_path / "nonexistent"), "--plan-only",
+                 "--out", str(tmp_path / "out")])  # fmt: skip
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err and "no adapter" not in out.out
+    assert code == (2 if missing else 0)
+    for name in missing:
+        assert f"dataset {name} is missing" in out.out
