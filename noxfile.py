@@ -63,7 +63,10 @@ def tests_floor(session: nox.Session) -> None:
     # --no-deps: keep the machine's torch; the pins are mutually compatible (checked by this session)
     session.install("--no-deps", *(f"{name}=={version}" for name, version in FLOOR_PINS.items()))
     env = {"LC_ALL": "C.UTF-8", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
-    session.run("pytest", *(session.posargs or [*PYTEST_DEFAULTS, *FLOOR_TESTS]), env=env)
+    # golden slices of tiny random models are deselected: their weights come from the installed
+    # transformers' initialisation (5.0 and 5.24 differ for the same seed), not from our code
+    floor = [*PYTEST_DEFAULTS, "-m", "not slow and not gpu and not library_init", *FLOOR_TESTS]
+    session.run("pytest", *(session.posargs or floor), env=env)
 
 
 @nox.session
