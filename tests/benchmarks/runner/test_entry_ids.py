@@ -86,6 +86,11 @@ def test_two_folder_entries_and_two_seeds_keep_every_cell(toy_env, capsys):
     assert main(["tables", "--results", str(out), "--table", "1"]) == 0
     assert "mean of the seeds' values" in capsys.readouterr().out
 
+    assert main(["report", "--results", str(out), "--out", str(tmp / "report")]) == 0
+    html = (tmp / "report" / "index.html").read_text()
+    assert "Bicubic (imported)" in html and "Lanczos (imported)" in html
+    capsys.readouterr()
+
     golden = tmp / "golden.json"
     assert main(["drift", "record", "--results", str(out), "--out", str(golden)]) == 0
     keys = set(json.loads(golden.read_text())["cells"])
