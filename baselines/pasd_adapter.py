@@ -40,6 +40,10 @@ class _PASDMethod(Method):
     """Shared PASD adapter: loads the pipeline lazily, composes the prompt, runs one image per call."""
 
     stochastic = True
+    # peak RSS of PASDPipeline per output pixel, fp32 on CPU, measured with
+    # `python benchmarks/perf/pasd_memory.py` (~446 B at 1024^2 and 2048^2 outputs, tiny weights;
+    # the full-resolution image buffers dominate, so real weights need at least this)
+    bytes_per_output_pixel = 450.0
     release: ClassVar[str] = "pasd"
     #: preset defaults of this variant (the caller's params override them)
     defaults: ClassVar[dict[str, Any]] = {}
@@ -66,9 +70,22 @@ class _PASDMethod(Method):
                 self.options["pasd_model"] = str(find_model_dir(self.options["pasd_model"]).resolve())
             except FileNotFoundError as exc:
                 raise MethodNotAvailableError(f"{self.name}: {exc}") from None
+        if self.options["dtype"] == "auto":  # the effective dtype changes the outputs: resolve it here
+            self.options["dtype"] = "fp16" if str(device).startswith("cuda") else "fp32"
         extra = _SOURCE_WEIGHTS.get(self.options["prompt_source"])
         base = tuple(type(self).weights)
+        if self.options["pasd_model"]:  # a trained folder replaces the release: its artifact is not used
+            base = tuple(a for a in base if a != self.release)
         self.weights = base + ((extra,) if extra and not self.random_weights and extra not in base else ())
+
+    def cache_identity(self) -> dict[str, Any]:
+        """The base identity plus, for a trained ``pasd_model``, its weights' SHA-256s (not only mtimes)."""
+        ident = super().cache_identity()
+        if self.options["pasd_model"]:
+            from pasd.training.checkpoint import model_identity
+
+            ident["pasd_model"] = model_identity(self.options["pasd_model"])
+        return ident
 
     def _model_dirs(self):
         from pasd import hub

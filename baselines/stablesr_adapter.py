@@ -13,6 +13,7 @@ values here are the paper's/README's commands, and the presets repeat them as da
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -53,6 +54,12 @@ class _StableSRMethod(Method):
             raise ValueError(f"{self.name}: unknown params {unknown}; allowed: {sorted(_PARAMS)}")
         super().__init__(device=device, **params)
         self.options = {**_DEFAULTS, **self.defaults, **params}
+        # what the device makes of the settings, since the cache key has no device: autocast is
+        # fp16 on CUDA only; a relative architecture file is named absolutely (its content is keyed)
+        if self.options["precision"] == "autocast" and not str(device).startswith("cuda"):
+            self.options["precision"] = "full"
+        if self.options["model_config"]:
+            self.options["model_config"] = str(Path(self.options["model_config"]).expanduser().resolve())
         from baselines.stablesr.settings import StableSRSettings
 
         self.settings = StableSRSettings(

@@ -1,7 +1,8 @@
 """``pasd-bench drift record | check``: golden numbers for CI, with tolerance tiers.
 
 Exit codes: 0 every cell within tolerance; 1 drift (values, images, protocol settings, protocol
-package versions or weights changed); 2 unusable input (missing cells, files or runs).
+package versions or weights changed); 2 unusable input (missing cells, files or runs). Bad input is
+reported by :mod:`benchmarks.errors` like every command's (one line, never a traceback).
 """
 
 from __future__ import annotations
@@ -45,21 +46,18 @@ def tier_options(f):
 
 
 def build_policy(floor, metric_tier, method_tier, tiers_file):
-    """A TierPolicy from the shared options (usage errors become exit 2)."""
+    """A TierPolicy from the shared options (an unknown tier or a bad tier file: exit 2).
+
+    Raises:
+        KeyError / ValueError / FileNotFoundError: classified as unusable input by the CLI.
+    """
     from benchmarks.drift import TierPolicy, load_tiers
 
-    try:
-        return TierPolicy(load_tiers(tiers_file), floor, dict(metric_tier), dict(method_tier))
-    except (KeyError, ValueError, FileNotFoundError) as exc:
-        raise _Unusable(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
-
-
-class _Unusable(click.ClickException):
-    exit_code = 2
+    return TierPolicy(load_tiers(tiers_file), floor, dict(metric_tier), dict(method_tier))
 
 
 def emit(report, json_out: Path | None, title: str, all_cells: bool, labels=("golden", "now")) -> int:
-    """Print the text report (and/or JSON) and return the report's exit code."""
+    """Print the text report (and/or JSON) and return the report's exit code (the command exits with it)."""
     from benchmarks.drift import format_report
     from pasd.utils.io import atomic_write_json
 
@@ -83,21 +81,15 @@ def command() -> None:
 @click.option(
     "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Golden JSON file."
 )
-def record_cmd(results_dir: Path, run_id: int | None, out: Path) -> int:
+def record_cmd(results_dir: Path, run_id: int | None, out: Path) -> None:
     """Write every cell's value (and per-image values), the protocol card, image hashes, env and weights."""
     from benchmarks.drift import record_golden
 
-    try:
-        snap = record_golden(results_dir, out, run_id)
-    except (FileNotFoundError, ValueError) as exc:
-        raise _Unusable(str(exc)) from exc
-    except KeyError as exc:
-        raise _Unusable(str(exc.args[0])) from exc
+    snap = record_golden(results_dir, out, run_id)
     n_img = sum(len(o["images"]) for o in snap["outputs"].values())
     click.echo(
         f"golden: {len(snap['cells'])} cells, {n_img} output images, {len(snap['runs'])} run record(s) -> {out}"
     )
-    return 0
 
 
 @command.command("check")
@@ -106,21 +98,17 @@ def record_cmd(results_dir: Path, run_id: int | None, out: Path) -> int:
 @click.option("--golden", "golden", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Golden JSON from `drift record`.")  # fmt: skip
 @tier_options
+@click.pass_context
 def check_cmd(
-    results_dir: Path, run_id: int | None, golden: Path, floor: str | None, metric_tier: dict, method_tier: dict,
-    tiers_file: Path | None, allow_env_change: bool, json_out: Path | None, all_cells: bool,
-) -> int:  # fmt: skip
+    ctx: click.Context, results_dir: Path, run_id: int | None, golden: Path, floor: str | None, metric_tier: dict,
+    method_tier: dict, tiers_file: Path | None, allow_env_change: bool, json_out: Path | None, all_cells: bool,
+) -> None:  # fmt: skip
     """Exit 0 if every golden cell is within tolerance, 1 on drift, 2 if cells or files are missing."""
     from benchmarks.drift import check_golden
 
     policy = build_policy(floor, metric_tier, method_tier, tiers_file)
-    try:
-        report = check_golden(results_dir, golden, policy, run_id, allow_env_change)
-    except (FileNotFoundError, ValueError) as exc:
-        raise _Unusable(str(exc)) from exc
-    except KeyError as exc:
-        raise _Unusable(str(exc.args[0])) from exc
-    return emit(report, json_out, f"drift check {results_dir} vs {golden}", all_cells)
+    report = check_golden(results_dir, golden, policy, run_id, allow_env_change)
+    ctx.exit(emit(report, json_out, f"drift check {results_dir} vs {golden}", all_cells))
 
 
 @command.command("sample")
@@ -130,7 +118,10 @@ def check_cmd(
               help="Golden file [default: the suite's benchmarks/drift/golden/sample.json].")  # fmt: skip
 @click.option("--record", is_flag=True, help="Rewrite the golden file from this run instead of checking.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def sample_cmd(out_dir: Path, golden: Path | None, record: bool, json_out: Path | None) -> int:
+@click.pass_context
+def sample_cmd(
+    ctx: click.Context, out_dir: Path, golden: Path | None, record: bool, json_out: Path | None
+) -> None:
     """The suite's own drift check: run the `sample-golden` preset, compare with its golden numbers."""
     from benchmarks.drift import SAMPLE_GOLDEN, record_golden
     from benchmarks.drift.sample import check_sample, run_sample_preset
@@ -140,9 +131,6 @@ def sample_cmd(out_dir: Path, golden: Path | None, record: bool, json_out: Path 
         target = golden or SAMPLE_GOLDEN
         snap = record_golden(results, target)
         click.echo(f"golden: {len(snap['cells'])} cells -> {target}")
-        return 0
-    try:
-        report = check_sample(results, golden)
-    except (FileNotFoundError, ValueError) as exc:
-        raise _Unusable(str(exc)) from exc
-    return emit(report, json_out, f"sample drift check {results} vs {golden or SAMPLE_GOLDEN}", False)
+        return
+    report = check_sample(results, golden)
+    ctx.exit(emit(report, json_out, f"sample drift check {results} vs {golden or SAMPLE_GOLDEN}", False))

@@ -6,16 +6,18 @@ from pathlib import Path
 
 import click
 
-from benchmarks.metrics.configs import DEFAULT_CONFIGS, TABLE1_METRICS
+from benchmarks.metrics.configs import DEFAULT_CONFIGS, TABLE1_METRICS, get_spec
 
 
 def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
     names = [v.strip().lower() for v in value.split(",") if v.strip()]
-    unknown = [n for n in names if n not in DEFAULT_CONFIGS]
-    if unknown or not names:
-        raise click.BadParameter(
-            f"unknown metric(s) {unknown}; allowed: {', '.join(sorted(DEFAULT_CONFIGS))}"
-        )
+    if not names:
+        raise click.BadParameter(f"no metric given; allowed: {', '.join(sorted(DEFAULT_CONFIGS))}")
+    for name in names:
+        try:
+            get_spec(name)
+        except KeyError as exc:  # names the close matches and the allowed set
+            raise click.BadParameter(str(exc.args[0])) from None
     return names
 
 
@@ -87,6 +89,13 @@ def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list
     "--skip-unreadable", is_flag=True, help="List unreadable files in the outputs instead of failing."
 )
 @click.option(
+    "--skip-unpaired",
+    is_flag=True,
+    help="Score the pairs that exist when some pred/GT files have no partner (listed in the JSON) "
+    "instead of failing; FID/CLIP-FID then compare the paired subsets.",
+)
+@click.option("--progress/--no-progress", default=True, help="Progress bar.")
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -94,38 +103,49 @@ def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed for the 95% CIs.")
 @click.option("--n-resamples", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.pass_context
 def command(
-    pred_dir: Path, gt_dir: Path | None, metric_names: list[str], crop_border: int | None, protocol: str,
-    device: str, batch_size: int, out_csv: Path, pairs_file: Path | None, resize_pred: bool, alpha: str | None,
-    skip_missing: bool,
-    skip_unreadable: bool, cache_dir: Path | None, seed: int, n_resamples: int,
+    ctx: click.Context, pred_dir: Path, gt_dir: Path | None, metric_names: list[str], crop_border: int | None,
+    protocol: str, device: str, batch_size: int, out_csv: Path, pairs_file: Path | None, resize_pred: bool,
+    alpha: str | None, skip_missing: bool, skip_unreadable: bool, skip_unpaired: bool, progress: bool,
+    cache_dir: Path | None, seed: int, n_resamples: int,
 ) -> None:  # fmt: skip
-    """PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID (and NIQE, MANIQA, CLIPIQA) in one pass."""
-    from benchmarks.env import collect_env
-    from benchmarks.metrics import EngineOptions, UnreadableImagesError, evaluate, load_mapping, write_outputs
-    from pasd.hub import MissingWeightsError, bench_home
+    """PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID (and NIQE, MANIQA, CLIPIQA) in one pass.
 
+    Exit codes: 0 all scored (files skipped by --skip-* options are listed in the JSON); 1 some
+    files unreadable (the rest is scored and written); 2 nothing could be scored (missing weights,
+    unpaired folders, bad options, unknown protocol, impossible device).
+    """
+    from benchmarks.console import disable_progress_bars
+    from benchmarks.env import collect_env
+    from benchmarks.errors import ItemsFailedError
+    from benchmarks.metrics import EngineOptions, UnreadableImagesError, evaluate, load_mapping, write_outputs
+    from pasd.hub import bench_home
+    from pasd.utils.devices import check_device
+
+    check_device(device)
+    if not progress:
+        disable_progress_bars()
     card = _card(protocol, crop_border, alpha, resize_pred)
     opts = EngineOptions(
         crop_border=crop_border, device=device, batch_size=batch_size, skip_missing=skip_missing,
-        skip_unreadable=skip_unreadable, cache_dir=str(cache_dir or bench_home() / "feature-cache"),
-        n_resamples=n_resamples, seed=seed, **card.engine_fields(),
+        skip_unreadable=skip_unreadable, skip_unpaired=skip_unpaired,
+        cache_dir=str(cache_dir or bench_home() / "feature-cache"), n_resamples=n_resamples, seed=seed,
+        **card.engine_fields(),
     )  # fmt: skip
     mapping = load_mapping(pairs_file) if pairs_file else None
     failure: UnreadableImagesError | None = None
     try:
-        result = evaluate(pred_dir, gt_dir, metric_names, opts, mapping=mapping, progress=True)
+        result = evaluate(pred_dir, gt_dir, metric_names, opts, mapping=mapping, progress=progress)
     except UnreadableImagesError as exc:
         result, failure = exc.result, exc
-    except MissingWeightsError:
-        raise  # the CLI prints it as one message naming the fetch command
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        raise click.ClickException(str(exc).strip('"')) from exc
     result.summary["protocol_card"] = card.as_dict()
     json_path = write_outputs(result, out_csv, env=collect_env())
     _print_summary(result, out_csv, json_path)
+    for warning in result.summary.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
     if failure is not None:
-        raise click.ClickException(
+        raise ItemsFailedError(
             f"{failure} (results for the rest are in {out_csv}; --skip-unreadable to accept)"
         )
 
@@ -149,9 +169,9 @@ def _card(protocol: str, crop_border: int | None, alpha: str | None, resize_pred
 
 
 def _print_summary(result, out_csv: Path, json_path: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from benchmarks.console import rich_console
     from benchmarks.metrics.results import format_value
 
     table = Table(title=f"metrics ({result.summary['counts']['scored']} images)")
@@ -160,6 +180,6 @@ def _print_summary(result, out_csv: Path, json_path: Path) -> None:
     table.add_column("value [95% CI]")
     for entry in result.summary["metrics"].values():
         table.add_row(entry["title"], "lower" if entry["lower_better"] else "higher", format_value(entry))
-    console = Console()
+    console = rich_console()
     console.print(table)
     console.print(f"per-image: {out_csv}\nset-level: {json_path}")

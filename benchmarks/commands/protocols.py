@@ -61,25 +61,23 @@ def show_cmd(name: str) -> None:
 def spread_cmd(
     results_dir: Path, run_id: int | None, cards: str, metric_names: str | None, device: str, no_explain: bool,
     out: Path | None, no_progress: bool,
-) -> int:  # fmt: skip
+) -> None:  # fmt: skip
     """Score the same outputs under every card: value per card, range, and the setting that made it."""
     from benchmarks.protocols.spread import protocol_spread
     from benchmarks.protocols.spread_table import format_spread, write_spread
+    from pasd.utils.devices import check_device
+
+    check_device(device)  # before any scoring pass
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()
 
     chosen = [_card(c.strip()) for c in cards.split(",") if c.strip()]
     metrics = [m.strip().lower() for m in metric_names.split(",")] if metric_names else None
-    try:
-        rows = protocol_spread(results_dir, chosen, metrics, run_id, device, not no_explain, not no_progress)
-    except FileNotFoundError as exc:
-        raise _Unusable(str(exc)) from exc
-    except (ValueError, KeyError) as exc:
-        raise _Unusable(str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)) from exc
+    # no results, unknown run or metric: exit 2 with one line (benchmarks.errors, applied by cli.py)
+    rows = protocol_spread(results_dir, chosen, metrics, run_id, device, not no_explain, not no_progress)
     click.echo(format_spread(rows, [c.name for c in chosen]), nl=False)
     if out is not None:
         write_spread(rows, out)
         click.echo(f"rows -> {out}")
-    return 0
-
-
-class _Unusable(click.ClickException):
-    exit_code = 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from benchmarks.commands.drift import _Unusable, build_policy, emit, tier_options
+from benchmarks.commands.drift import build_policy, emit, tier_options
 
 
 @click.command("diff")
@@ -21,21 +21,17 @@ from benchmarks.commands.drift import _Unusable, build_policy, emit, tier_option
 @click.option("--run-a", type=int, default=None, help="Run of DIR_A [default: latest value per cell].")
 @click.option("--run-b", type=int, default=None, help="Run of DIR_B [default: latest value per cell].")
 @tier_options
+@click.pass_context
 def diff_cmd(
-    dir_a: Path, dir_b: Path, run_both: int | None, run_a: int | None, run_b: int | None, floor: str | None,
-    metric_tier: dict, method_tier: dict, tiers_file: Path | None, allow_env_change: bool, json_out: Path | None,
-    all_cells: bool,
-) -> int:  # fmt: skip
+    ctx: click.Context, dir_a: Path, dir_b: Path, run_both: int | None, run_a: int | None, run_b: int | None,
+    floor: str | None, metric_tier: dict, method_tier: dict, tiers_file: Path | None, allow_env_change: bool,
+    json_out: Path | None, all_cells: bool,
+) -> None:  # fmt: skip
     """Compare DIR_A (reference) with DIR_B: every cell, per-image value, image hash and run record."""
     from benchmarks.drift import diff_results
 
     if run_both is not None:
         run_a = run_b = run_both
     policy = build_policy(floor, metric_tier, method_tier, tiers_file)
-    try:
-        report = diff_results(dir_a, dir_b, policy, run_a, run_b, allow_env_change)
-    except (FileNotFoundError, ValueError) as exc:
-        raise _Unusable(str(exc)) from exc
-    except KeyError as exc:
-        raise _Unusable(str(exc.args[0])) from exc
-    return emit(report, json_out, f"results diff A={dir_a} B={dir_b}", True, labels=("A", "B"))
+    report = diff_results(dir_a, dir_b, policy, run_a, run_b, allow_env_change)  # bad input: exit 2 (cli.py)
+    ctx.exit(emit(report, json_out, f"results diff A={dir_a} B={dir_b}", True, labels=("A", "B")))

@@ -1,36 +1,15 @@
-"""``pasd-bench study create | serve | analyze | export``: the blind user study (Figs 4 and 6)."""
+"""``pasd-bench study create | serve | analyze | export``: the blind user study (Figs 4 and 6).
+
+Errors follow the suite's exit-code convention through :mod:`benchmarks.errors` (bad options,
+missing folders, no votes: exit 2), so the commands here translate nothing themselves.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
 import click
-
-from pasd.utils.optional import MissingDependencyError
-
-#: unusable input (bad option, missing folder, no votes): the suite's exit code 2
-EXIT_UNUSABLE = 2
-
-
-class UnusableInput(click.ClickException):
-    """One-line error for input the command cannot use (exit code 2)."""
-
-    exit_code = EXIT_UNUSABLE
-
-
-def _user_errors(fn):
-    """Turn the library's input errors into one line and exit code 2, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (ValueError, FileNotFoundError, FileExistsError, MissingDependencyError) as exc:
-            raise UnusableInput(str(exc)) from exc
-
-    return wrapper
 
 
 def _parse_methods(pairs: tuple[str, ...]) -> dict[str, Path]:
@@ -139,7 +118,6 @@ def command() -> None:
     default=None,
     help="JSON/TOML table overriding any rater-facing string (translations).",
 )
-@_user_errors
 def create_cmd(inputs, methods, out, design, n_images, images_per_rater, raters_per_image, pairs_per_image, n_gold,
                repeats, min_view_ms, reference, desktop_only, min_screen_width, completion_url, allow_repeat_ids, seed,
                title, question, instructions, consent, text_file) -> None:  # fmt: skip
@@ -199,7 +177,6 @@ def create_cmd(inputs, methods, out, design, n_images, images_per_rater, raters_
     default=None,
     help="Trust X-Forwarded-For/-Proto from these proxy addresses (uvicorn's setting).",
 )
-@_user_errors
 def serve_cmd(study_dir, host, port, admin_token, max_body_kb, rate_limit, secure_cookie, completion_url,
               forwarded_allow_ips) -> None:  # fmt: skip
     """Serve the study to raters (consent, instructions, trials, completion; /admin/login for exports)."""
@@ -237,7 +214,6 @@ def serve_cmd(study_dir, host, port, admin_token, max_body_kb, rate_limit, secur
 @click.option("--n-boot", default=1000, show_default=True, type=click.IntRange(min=0))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--highlight", default=None, help="Method drawn in the accent colour (default: the winner).")
-@_user_errors
 def analyze_cmd(study_dir, out, votes, exclude_gold_failures, exclude_too_fast, exclude_inconsistent, complete_only,
                 too_fast_ms, min_consistency, alpha, n_boot, seed, highlight) -> None:  # fmt: skip
     """The design's statistics with rater-clustered intervals, quality flags, and the chart."""
@@ -271,7 +247,6 @@ def analyze_cmd(study_dir, out, votes, exclude_gold_failures, exclude_too_fast, 
     show_default=True,
     help="One row per vote, or one row per option shown (for mixed-effects models).",
 )
-@_user_errors
 def export_cmd(study_dir, out, fmt) -> None:
     """Write the study's votes as CSV (formula-safe), straight from its database."""
     from benchmarks.study.export import LONG_COLUMNS, long_records, to_csv, vote_records

@@ -12,12 +12,6 @@ from pathlib import Path
 import click
 
 
-class InputError(click.ClickException):
-    """Unusable input (config, data, checkpoint, weights): exit code 2, no traceback."""
-
-    exit_code = 2
-
-
 def _overrides(
     data, val_data, max_steps, checkpoint_every, validate_every, mixed_precision, batch_size, sets
 ):
@@ -93,20 +87,26 @@ def command(config, data, out_dir, max_steps, checkpoint_every, resume, val_data
     pasd-no-null-prompt, tiny; or a TOML file). Checkpoints are released-layout folders
     (OUT/checkpoint-N/{unet,controlnet}) that `pasd-bench infer --pasd` and the `pasd` methods load.
     """
-    from pasd.hub.errors import MissingWeightsError
+    from benchmarks.errors import ItemsFailedError, UnusableInputError
     from pasd.training import load_train_config
     from pasd.training.trainer import train
 
+    # unusable config, data, checkpoint or weights: exit 2 with one line (benchmarks.errors via cli.py)
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()
     try:
         overrides = _overrides(data, val_data, max_steps, checkpoint_every, validate_every, mixed_precision,
                                batch_size, sets)  # fmt: skip
         cfg = load_train_config(config, overrides)
-        metrics = _validation_metrics("cpu" if cpu else "cuda" if _cuda() else "cpu") if cfg.val_every else {}
+    except TypeError as exc:  # a setting of the wrong type (the config's own checks say which)
+        raise UnusableInputError(str(exc)) from exc
+    metrics = _validation_metrics("cpu" if cpu else "cuda" if _cuda() else "cpu") if cfg.val_every else {}
+    try:
         result = train(cfg, out_dir, resume=resume, metrics=metrics, cpu=cpu, progress=not no_progress)
-    except (ValueError, TypeError, FileNotFoundError, KeyError, MissingWeightsError) as exc:
-        raise InputError(str(exc).strip("'\"")) from exc
-    except FloatingPointError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except FloatingPointError as exc:  # a non-finite loss: the run stopped, its checkpoints are kept
+        raise ItemsFailedError(str(exc)) from exc
     if not result.main_process:
         return
     if result.step == result.start_step:

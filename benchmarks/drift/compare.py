@@ -156,7 +156,7 @@ def _implementation(settings: dict[str, Any] | None, metric: str) -> str | None:
 def _compare_cell(
     key: str, g: dict[str, Any], n: dict[str, Any], golden: dict, now: dict, policy: TierPolicy
 ) -> CellDiff:
-    method, _dataset, metric = split_key(key)
+    method, _dataset, metric = split_key(key)[:3]  # a 4th part is the seed (seeds other than 0)
     gs, ns = _settings(_run(golden, g["run"])), _settings(_run(now, n["run"]))
     tier = policy.for_value(metric, method, g["value"], _implementation(gs, metric))
     tol = tier.tolerance(g["value"])

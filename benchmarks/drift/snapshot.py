@@ -31,6 +31,11 @@ def cell_key(*parts: str) -> str:
     return SEP.join(parts)
 
 
+def seeded(key: str, seed: int) -> str:
+    """``key`` for seed 0 (every golden file written before seeds were kept apart), else ``key / seedN``."""
+    return key if int(seed) == 0 else f"{key}{SEP}seed{int(seed)}"
+
+
 def split_key(key: str) -> list[str]:
     return key.split(SEP)
 
@@ -113,31 +118,33 @@ def take_snapshot(results_dir: str | Path, run_id: int | None = None, images: bo
         raise ValueError(
             f"{results_dir}: no metric cells recorded" + (f" for run {run_id}" if run_id else "")
         )
-    per_image: dict[tuple[str, str, str], dict[str, float]] = {}
+    per_image: dict[tuple[str, str, str, int], dict[str, float]] = {}
     for row in pi.itertuples(index=False):
-        per_image.setdefault((row.method, row.dataset, row.metric), {})[row.image] = float(row.value)
+        per_image.setdefault((row.method, row.dataset, row.metric, int(row.seed)), {})[row.image] = float(
+            row.value
+        )
     cells: dict[str, Any] = {}
     for row in sl.itertuples(index=False):
-        cells[cell_key(row.method, row.dataset, row.metric)] = {
+        cells[seeded(cell_key(row.method, row.dataset, row.metric), row.seed)] = {
             "run": int(row.run_id), "status": row.status,
             "value": None if row.status != "ok" else float(row.value),
             "ci": None if pd.isna(row.ci_low) else [float(row.ci_low), float(row.ci_high)],
             "n": None if pd.isna(row.n) else int(row.n),
-            "note": row.note, "per_image": per_image.get((row.method, row.dataset, row.metric), {}),
+            "note": row.note, "per_image": per_image.get((row.method, row.dataset, row.metric, int(row.seed)), {}),
         }  # fmt: skip
-    scored: dict[tuple[str, str], set[str]] = {}
-    for (method, dataset, _), vals in per_image.items():
-        scored.setdefault((method, dataset), set()).update(vals)
+    scored: dict[tuple[str, str, int], set[str]] = {}
+    for (method, dataset, _, seed), vals in per_image.items():
+        scored.setdefault((method, dataset, seed), set()).update(vals)
     by_dataset: dict[str, set[str]] = {}
-    for (_, dataset), ids in scored.items():
+    for (_, dataset, _), ids in scored.items():
         by_dataset.setdefault(dataset, set()).update(ids)
     outputs: dict[str, Any] = {}
     inputs: dict[str, Any] = {}
     for row in dirs.itertuples(index=False):
         folder = Path(row.path)
         if row.role == "output":
-            wanted = scored.get((row.method, row.dataset))
-            outputs[cell_key(row.method, row.dataset)] = {
+            wanted = scored.get((row.method, row.dataset, int(row.seed)))
+            outputs[seeded(cell_key(row.method, row.dataset), row.seed)] = {
                 "run": int(row.run_id), "dir": str(folder), "images": _images(folder, wanted) if images else {},
             }  # fmt: skip
         else:

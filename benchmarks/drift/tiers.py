@@ -145,8 +145,9 @@ class TierPolicy:
         """The tier for one metric value of ``method`` (``implementation``: its PSNR/SSIM backend)."""
         if metric in self.metric_tiers:
             return self.table.get(self.metric_tiers[metric])
-        if method in self.method_tiers:
-            return self.table.get(self.method_tiers[method])
+        pinned = self._method_tier(method)
+        if pinned is not None:
+            return pinned
         own = self.table.metrics.get(metric, self.table.default)
         if implementation == "pyiqa" and own == "exact" and "same-device" in self.table.tiers:
             own = "same-device"
@@ -155,10 +156,20 @@ class TierPolicy:
 
     def for_outputs(self, method: str) -> Tier:
         """The tier for ``method``'s output images."""
-        if method in self.method_tiers:
-            return self.table.get(self.method_tiers[method])
+        pinned = self._method_tier(method)
+        if pinned is not None:
+            return pinned
         tier = self.table.get(self.table.outputs)
         return _looser(tier, self.table.get(self.floor), None) if self.floor else tier
+
+    def _method_tier(self, method: str) -> Tier | None:
+        """A pinned tier for ``method``: by its entry id (``pasd[steps=50]``), else by its registry name."""
+        from benchmarks.results.method_ids import base_method
+
+        for key in (method, base_method(method)):
+            if key in self.method_tiers:
+                return self.table.get(self.method_tiers[key])
+        return None
 
     def for_inputs(self) -> Tier:
         """The tier for the datasets' LQ/HQ images."""

@@ -13,11 +13,11 @@ from typing import Literal
 
 from benchmarks.metrics.base import PerImageMetric, SetMetric
 from benchmarks.metrics.configs import TABLE1_METRICS, get_spec
-from benchmarks.metrics.images import ALPHA_POLICIES, AlphaPolicy
 from benchmarks.metrics.one_pass import PassState, run_pass
-from benchmarks.metrics.pairing import pair_images
+from benchmarks.metrics.pairing import find_pairs, pair_images
 from benchmarks.metrics.registry import create_metric
 from pasd.hub import MissingWeightsError
+from pasd.utils.image_io import ALPHA_POLICIES, AlphaPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class EngineOptions:
     size_mismatch: SizePolicy = "error"
     skip_missing: bool = False
     skip_unreadable: bool = False
+    skip_unpaired: bool = False
     cache_dir: str | None = None
     confidence: float = 0.95
     n_resamples: int = 2000
@@ -69,23 +70,51 @@ def resolved_options(name: str, opts: EngineOptions) -> dict:
     return out
 
 
+class MetricWeightsMissingError(MissingWeightsError):
+    """Weights of one or more requested metrics are missing; names every metric and fetch command."""
+
+    def __init__(self, errors: dict[str, MissingWeightsError]) -> None:
+        first = next(iter(errors.values()))
+        self.errors = errors
+        super().__init__(first.name, first.searched, first.reason, first.manual)
+
+    def _message(self) -> str:
+        errors = getattr(self, "errors", None)
+        if not errors:
+            return super()._message()
+        lines = [f"{len(errors)} metric(s) cannot be computed, weights missing:"]
+        for metric, err in errors.items():
+            lines.append(f"  - metric {metric!r}: {err.reason}; get it with: {err.fetch_command}")
+        lines.append(
+            "or pass --skip-missing (skip_missing=True) to compute the metrics whose weights are present"
+        )
+        return "\n".join(lines)
+
+
 def build_metrics(
     names: Sequence[str], opts: EngineOptions, state: PassState
 ) -> tuple[list[PerImageMetric], list[SetMetric]]:
+    """Create every metric; with ``skip_missing`` those without weights are recorded in ``state.missing``.
+
+    Raises:
+        MetricWeightsMissingError: (without ``skip_missing``) naming every metric whose weights are missing.
+    """
     per_image, sets = [], []
+    errors: dict[str, MissingWeightsError] = {}
     for name in names:
         spec = get_spec(name)
         try:
             m = create_metric(spec.name, device=opts.device, **resolved_options(spec.name, opts))
         except MissingWeightsError as exc:
             if not opts.skip_missing:
-                raise MissingWeightsError(
-                    exc.name, exc.searched, f"metric {spec.name!r}: {exc.reason}", exc.manual
-                ) from exc
+                errors[spec.name] = exc
+                continue
             logger.warning("metric %s: weights missing, skipped (%s)", spec.name, exc.reason)
             state.missing[spec.name] = str(exc)
             continue
         (sets if isinstance(m, SetMetric) else per_image).append(m)
+    if errors:
+        raise MetricWeightsMissingError(errors)
     return per_image, sets
 
 
@@ -126,8 +155,12 @@ def evaluate(
     needs_gt = [n for n in names if get_spec(n).mode in ("FR", "set")]
     if needs_gt and gt_dir is None:
         raise ValueError(f"metrics {needs_gt} need a GT folder; no-reference metrics only: musiq, niqe, ...")
-    pairs = pair_images(pred_dir, gt_dir, mapping)
+    pairs, no_gt, no_pred = find_pairs(pred_dir, gt_dir, mapping)
+    if no_gt or no_pred:  # raises unless skip_unpaired, with every unpaired file named
+        pairs = pair_images(pred_dir, gt_dir, mapping, skip_unpaired=opts.skip_unpaired)
     state = PassState(pairs=pairs)
+    if no_gt or no_pred:
+        state.unpaired = {"pred_without_gt": no_gt, "gt_without_pred": no_pred}
     per_image, sets = build_metrics(names, opts, state)
     run_pass(pairs, per_image, sets, opts, state, progress)
     result = summarise(names, state, opts, pred_dir, gt_dir)

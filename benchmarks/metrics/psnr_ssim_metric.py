@@ -14,10 +14,19 @@ The options below are the settings evaluation protocols disagree on (``benchmark
 - ``crop_border``: pixels dropped on every side;
 - ``implementation``: ``"basicsr"`` (NumPy float64, OpenCV filters) or ``"pyiqa"`` (torch;
   pyiqa's PSNR never rounds Y, its SSIM always does, and clamps the contrast term at 0).
+
+A prediction identical to its ground truth (MSE 0): BasicSR's ``calculate_psnr`` returns ``inf``
+(and its test script's mean becomes ``inf``), pyiqa's ``psnr`` adds ``eps = 1e-8`` to the MSE of
+``[0, 1]`` data and returns ``10 * log10(1 / 1e-8) = 80`` dB. An infinite value cannot be averaged,
+ranked or stored, so both implementations give such an image pyiqa's finite value,
+:data:`PERFECT_PSNR_DB` (80 dB), and log a warning; every other image keeps its implementation's
+exact value (the eps changes a real MSE by less than 1e-8, i.e. nothing BasicSR would print).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Literal
 
 import numpy as np
@@ -32,6 +41,10 @@ Implementation = Literal["basicsr", "pyiqa"]
 COLOURS: tuple[str, ...] = ("y", "rgb")
 COLOR_SPACES: tuple[str, ...] = ("ycbcr", "yiq")
 IMPLEMENTATIONS: tuple[str, ...] = ("basicsr", "pyiqa")
+#: PSNR of an image identical to its ground truth: pyiqa's ``10 * log10(1 / (0 + 1e-8))``
+PERFECT_PSNR_DB: float = 10.0 * math.log10(1.0 / 1e-8)
+
+logger = logging.getLogger(__name__)
 
 
 def _to_uint8_hwc(x: torch.Tensor) -> list[np.ndarray]:
@@ -153,12 +166,27 @@ class _YMetric(PerImageMetric):
 
 @METRICS.register("PSNRY")
 class PSNRY(_YMetric):
-    """PSNR (dB) on Y, BasicSR convention; identical images give ``inf``, which is an error."""
+    """PSNR (dB) on Y, BasicSR convention; an image identical to its GT scores :data:`PERFECT_PSNR_DB`.
+
+    BasicSR itself returns ``inf`` there; see the module docstring for why the suite takes pyiqa's
+    finite value instead.
+    """
 
     higher_is_better = True
     _fn = staticmethod(_psnr_y)
     _pyiqa_fn = staticmethod(_pyiqa_psnr)
     _pyiqa_rounds = False
+
+    def _scores(self, pred: torch.Tensor, target: torch.Tensor | None) -> np.ndarray:
+        scores = np.asarray(super()._scores(pred, target), dtype=np.float64)
+        perfect = np.isposinf(scores)
+        if perfect.any():
+            logger.warning(
+                "%s: %d image(s) identical to the ground truth; PSNR %.0f dB (pyiqa's eps), not basicsr's inf",
+                self.name, int(perfect.sum()), PERFECT_PSNR_DB,
+            )  # fmt: skip
+            scores = np.where(perfect, PERFECT_PSNR_DB, scores)
+        return scores
 
 
 @METRICS.register("SSIMY")

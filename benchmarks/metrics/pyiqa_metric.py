@@ -15,15 +15,15 @@ from unittest import mock
 import torch
 
 from benchmarks.metrics.base import PerImageMetric
+from benchmarks.metrics.configs import PYIQA_WEIGHTS
 from benchmarks.metrics.registry import METRICS
 from benchmarks.metrics.weights import weights_file
 
-#: pyiqa preset -> (artifact, keyword that receives the resolved path)
+#: pyiqa preset -> (artifact, keyword that receives the resolved path); the artifacts are
+#: ``configs.PYIQA_WEIGHTS`` (one table, also read by ``weights_for`` for plans and run records)
+_KWARG = {"clipiqa": "backbone"}
 _WEIGHTS: dict[str, tuple[str, str]] = {
-    "musiq": ("musiq-koniq", "pretrained_model_path"),
-    "niqe": ("niqe", "pretrained_model_path"),
-    "maniqa": ("maniqa-koniq", "pretrained_model_path"),
-    "clipiqa": ("clipiqa-rn50", "backbone"),
+    name: (artifact, _KWARG.get(name, "pretrained_model_path")) for name, artifact in PYIQA_WEIGHTS.items()
 }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.metrics.bootstrap import bootstrap_mean_ci
-from benchmarks.metrics.configs import get_spec
+from benchmarks.metrics.configs import get_spec, weights_for
 from pasd.utils.io import atomic_open, atomic_write_json
 
 #: the value written in every output for a metric whose weights are missing (``--skip-missing``)
@@ -57,7 +57,7 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         spec = get_spec(name)
         entry: dict[str, Any] = {
             "mode": spec.mode, "lower_better": spec.lower_better, "title": spec.title,
-            "weights": list(spec.weights), "options": resolved_options(name, opts),
+            "weights": list(weights_for(name, resolved_options(name, opts))), "options": resolved_options(name, opts),
         }  # fmt: skip
         if name in state.missing:
             entry |= {"status": MISSING, "reason": state.missing[name]}
@@ -87,6 +87,12 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         "missing": sorted(state.missing),
         "unreadable": state.unreadable,
         "input_notes": state.notes,
+        "warnings": (
+            [f"{len(state.gray_vs_colour)} pred image(s) grayscale vs colour GT: {state.gray_vs_colour}"]
+            if state.gray_vs_colour
+            else []
+        ),
+        "unpaired": state.unpaired,
         "options": dataclasses.asdict(opts),
         "protocol": opts.protocol,
         "bootstrap": {"method": "percentile", "confidence": opts.confidence, "n_resamples": opts.n_resamples,

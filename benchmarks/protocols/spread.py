@@ -193,7 +193,7 @@ def _spread_one(scored: ScoredSet, root: Path, metrics, cards, device, cache, ex
     by_name = {c.name: c for c in cards}
     rows = []
     for m in usable:
-        row = SpreadRow(scored.method, scored.dataset, m, {c: per_card[c][0].get(m) for c in by_name},
+        row = SpreadRow(scored.name, scored.dataset, m, {c: per_card[c][0].get(m) for c in by_name},
                         {c: per_card[c][1][m] for c in by_name if m in per_card[c][1]})  # fmt: skip
         valued = {c: v for c, v in row.values.items() if v is not None}
         if len(valued) >= 2:

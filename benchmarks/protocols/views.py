@@ -17,13 +17,19 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ScoredSet:
-    """One (method, dataset) of a run: where its outputs and their ground truth are."""
+    """One (method entry, dataset, seed) of a run: where its outputs and their ground truth are."""
 
     method: str
     dataset: str
     run_id: int
     pred: dict[str, Path]  # item id -> output file
     gt: dict[str, Path]  # item id -> HQ file (empty for no-reference datasets)
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        """The method entry, with its seed when it is not 0 (what spread tables print)."""
+        return self.method if self.seed == 0 else f"{self.method} (seed {self.seed})"
 
 
 def _hq_from_dataset(config: dict, dataset: str) -> dict[str, Path]:
@@ -64,16 +70,16 @@ def scored_sets(results_dir: str | Path, run_id: int | None = None) -> list[Scor
         configs = {int(r): read_run(store, int(r)).config for r in set(dirs.run_id)}
     if dirs.empty:
         raise ValueError(f"{results_dir}: no output folders recorded (run `pasd-bench run` first)")
-    ids: dict[tuple[str, str], set[str]] = {}
+    ids: dict[tuple[str, str, int], set[str]] = {}
     for row in pi.itertuples(index=False):
-        ids.setdefault((row.method, row.dataset), set()).add(row.image)
+        ids.setdefault((row.method, row.dataset, int(row.seed)), set()).add(row.image)
     hq_dirs = {r.dataset: Path(r.path) for r in dirs.itertuples(index=False) if r.role == "hq"}
     out = []
     for row in dirs.itertuples(index=False):
         if row.role != "output":
             continue
         folder = Path(row.path)
-        wanted = ids.get((row.method, row.dataset))
+        wanted = ids.get((row.method, row.dataset, int(row.seed)))
         pred = {p.stem: p for p in sorted(folder.glob("*.png")) if wanted is None or p.stem in wanted}
         hq = _hq_from_dataset(configs[int(row.run_id)], row.dataset) or _hq_by_stem(
             hq_dirs.get(row.dataset, Path("/nonexistent"))
@@ -84,7 +90,7 @@ def scored_sets(results_dir: str | Path, run_id: int | None = None) -> list[Scor
                 "%s / %s: %d outputs have no HQ partner", row.method, row.dataset, len(pred) - len(gt)
             )
             pred = {i: p for i, p in pred.items() if i in gt}
-        out.append(ScoredSet(row.method, row.dataset, int(row.run_id), pred, gt))
+        out.append(ScoredSet(row.method, row.dataset, int(row.run_id), pred, gt, int(row.seed)))
     return out
 
 

@@ -22,10 +22,12 @@ from benchmarks.study.spec import (
     validate,
 )
 from benchmarks.study.text import resolve_text
+from pasd.utils.image_io import IMAGE_SUFFIXES, is_image_file
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+#: the suite's one list of image file endings (older name)
+IMAGE_EXTS = IMAGE_SUFFIXES
 DEFAULT_MIN_VIEW_MS = 1000
 
 
@@ -40,7 +42,7 @@ def list_images(folder: Path) -> dict[str, Path]:
         raise FileNotFoundError(f"not a folder: {folder}")
     found: dict[str, Path] = {}
     for p in sorted(folder.iterdir()):
-        if p.is_file() and p.suffix.lower() in IMAGE_EXTS:
+        if is_image_file(p):
             if p.stem in found:
                 raise ValueError(f"two images named {p.stem!r} in {folder}: {found[p.stem].name}, {p.name}")
             found[p.stem] = p

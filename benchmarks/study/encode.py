@@ -7,10 +7,11 @@ script, can read all of them. So ``study create`` decodes each image and writes 
 through one encoder with one setting, drops every ancillary field, and stamps one fixed time;
 decoding the result gives back exactly the decoded source pixels (checked on every write).
 
-Decoding policy (what "the pixels" are): 8-bit RGB. Grey and palette images are expanded to RGB,
-16-bit samples are rounded to 8 bits (as a browser shows them), EXIF orientation is not applied
-(methods read the stored pixel array), and transparent pixels are composited over the mid-grey
-page surround (a warning says so).
+Decoding policy (what "the pixels" are): the suite's one reader, :mod:`pasd.utils.image_io`. 8-bit
+RGB; grey and palette images are expanded to RGB, 16-bit samples are rounded to 8 bits
+(``round(v / 257)``, grey and colour alike), EXIF orientation is not applied (methods read the stored
+pixel array), and transparent pixels are composited over the mid-grey page surround (a warning says
+so).
 """
 
 from __future__ import annotations
@@ -38,33 +39,21 @@ SURROUND = 128
 def decode_rgb(path: str | Path) -> np.ndarray:
     """Decode an image file to an ``(H, W, 3)`` uint8 array by the policy in the module docstring.
 
+    The suite's one reader (:func:`pasd.utils.image_io.read_image`) does the decoding, with the
+    page's grey as the matte for transparent pixels.
+
     Raises:
-        ValueError: the file is not a readable image.
+        ValueError: the file is not a readable image (``cannot read image ...``).
     """
+    from pasd.utils.image_io import UnreadableImageError, read_image
+
     try:
-        with Image.open(path) as img:
-            img.load()
-            return _to_rgb(img, str(path))
-    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        img = read_image(path, matte=SURROUND)
+    except UnreadableImageError as exc:
         raise ValueError(f"cannot read image {path}: {exc}") from exc
-
-
-def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(img, dtype=np.float64)
-        scale = 257.0 if arr.max(initial=0) > 255 or img.mode.startswith("I;16") else 1.0
-        grey = np.clip(np.rint(arr / scale), 0, 255).astype(np.uint8)
-        return np.repeat(grey[..., None], 3, axis=2)
-    if img.mode == "P" and "transparency" in img.info:
-        img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float64)
-        alpha = rgba[..., 3:] / 255.0
-        if (alpha < 1).any():
-            logger.warning("%s has transparent pixels; composited over grey %d", name, SURROUND)
-        rgb = rgba[..., :3] * alpha + SURROUND * (1 - alpha)
-        return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-    return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+    if any(n.startswith("alpha composited") for n in img.notes):
+        logger.warning("%s has transparent pixels; composited over grey %d", path, SURROUND)
+    return img.pixels
 
 
 def encode_png(pixels: np.ndarray) -> bytes:

@@ -109,6 +109,30 @@ def has_dr_supervision(path: str | Path) -> bool:
     return bool(config.get("return_rgbs", True))  # the class default, as from_pretrained would use
 
 
+def model_identity(path: str | Path) -> dict[str, Any]:
+    """What identifies the model in a checkpoint folder: its training state and every file's SHA-256.
+
+    A run folder retrained into the same place (same config, same step) writes the same
+    ``training_state.json`` but other weights, and a copy (``rsync -a``) keeps sizes and mtimes:
+    only the content says which weights they are. Digests are remembered by path, size and mtime
+    (:func:`pasd.hub.hashing.sha256_file`), so only the first look at a new checkpoint reads it.
+
+    Raises:
+        FileNotFoundError: As :func:`find_model_dir`.
+    """
+    from pasd.hub.hashing import sha256_file
+
+    root = find_model_dir(path)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != STATE_FILE)
+    state_file = root / STATE_FILE
+    return {
+        "training_state": json.loads(state_file.read_text(encoding="utf-8"))
+        if state_file.is_file()
+        else None,
+        "files": {p.relative_to(root).as_posix(): sha256_file(p) for p in files},
+    }
+
+
 def read_state(path: str | Path) -> dict[str, Any]:
     """The ``training_state.json`` of a checkpoint."""
     return json.loads((Path(path) / STATE_FILE).read_text(encoding="utf-8"))

@@ -70,12 +70,11 @@ def parse_data_spec(spec: str) -> tuple[Path, int | None]:
 
 
 def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image
+    from pasd.utils.image_io import UnreadableImageError, image_size
 
     try:
-        with Image.open(path) as im:  # reads the header only
-            return im.size
-    except Exception:  # noqa: BLE001 - PIL raises many types; cv2 is the reader that decides
+        return image_size(path)  # the header only
+    except UnreadableImageError:  # the one reader decides: decode it (raises with its reason)
         img, _ = read_rgb8(path)
         return img.shape[1], img.shape[0]
 

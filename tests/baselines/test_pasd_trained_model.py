@@ -70,3 +70,25 @@ def test_abl_a_and_pasd_run_a_trained_folder(trained, monkeypatch, isolated_cach
         )
         out = m(lq, seed=0)
         assert out.shape == (48, 64, 3) and out.dtype == np.uint8
+
+
+def test_a_retrained_folder_never_reuses_the_old_key(trained, tmp_path):
+    """Same folder, same step, same sizes and mtimes (a retrain copied with rsync -a): new weights, new key."""
+    import os
+    import shutil
+
+    _, runs = trained
+    folder = tmp_path / "checkpoint-2"
+    shutil.copytree(runs["full"] / "checkpoint-2", folder)  # copy2: mtimes kept
+    m = create_method("pasd", pasd_model=str(folder))
+    assert "pasd" not in m.weights  # the trained folder is used, not the release
+    key = m.cache_key()
+    assert m.cache_identity()["pasd_model"]["training_state"]["step"] == 2
+    weights = next(folder.rglob("*.safetensors"))
+    st = weights.stat()
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01  # one bit of the last tensor: same size
+    weights.write_bytes(bytes(data))
+    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert weights.stat().st_mtime_ns == st.st_mtime_ns and weights.stat().st_size == st.st_size
+    assert create_method("pasd", pasd_model=str(folder)).cache_key() != key

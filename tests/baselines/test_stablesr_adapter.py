@@ -91,7 +91,7 @@ def test_plan_shows_weights_missing(isolated_caches):
 
     plan = build_plan(load_preset("table1"), isolated_caches / "out")
     jobs = [j for j in plan.jobs if j.method.name == "stablesr"]
-    assert jobs and all(j.state == "weights-missing" for j in jobs)
+    assert jobs and all(j.state == "data-missing" for j in jobs)  # no datasets here: data first
     assert "pasd-bench weights fetch stablesr; pasd-bench weights fetch stablesr-cfw" in jobs[0].reason
     entry = next(m for m in load_preset("table1").methods if m.name == "stablesr")
     assert entry.params == {"steps": 200, "dec_w": 0.5, "color_fix": "adain", "input_size": 512,

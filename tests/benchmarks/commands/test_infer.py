@@ -42,13 +42,15 @@ def _args(tiny, *extra):
 
 def test_infer_folder_writes_same_stems_and_resumes(tiny, inputs, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 0
+    assert (
+        main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 1
+    )  # broken.png failed, the rest written
     err = capsys.readouterr().err
     assert "broken.png" in err  # reported, skipped
     assert sorted(p.name for p in out.iterdir()) == ["astro.png", "cat.png"]
     assert Image.open(out / "cat.png").size == (40, 32)
     first = (out / "astro.png").read_bytes()
-    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 0
+    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 1
     assert "already done 2" in capsys.readouterr().out
     assert (out / "astro.png").read_bytes() == first
 
@@ -86,11 +88,11 @@ def test_infer_colorize(tiny, inputs, tmp_path):
 def test_missing_weights_message(isolated_caches, inputs, tmp_path, capsys):
     img, out = str(inputs / "astro.png"), str(tmp_path / "o")
     # the default captioner (CoCa, as the official default) is checked first, before any large model loads
-    assert main(["infer", img, "--out", out]) == 1
+    assert main(["infer", img, "--out", out]) == 2
     assert "pasd-bench weights fetch coca-vit-l14" in capsys.readouterr().err
-    assert main(["infer", img, "--out", out, "--prompt-source", "none"]) == 1
+    assert main(["infer", img, "--out", out, "--prompt-source", "none"]) == 2
     assert "pasd-bench weights fetch sd15" in capsys.readouterr().err
-    assert main(["infer", img, "--out", out, "--prompt-source", "none", "--base", str(tmp_path)]) == 1
+    assert main(["infer", img, "--out", out, "--prompt-source", "none", "--base", str(tmp_path)]) == 2
     assert not (tmp_path / "o").exists()
 
 

@@ -51,7 +51,7 @@ def test_create_then_analyze_writes_chart_and_summary(tmp_path, sources):
             assert c.get("/api/trial").json() == {"done": True}
     out = tmp_path / "analysis"
     bad = CliRunner().invoke(cli, ["study", "analyze", str(study), "--out", str(out), "--highlight", "pasd"])
-    assert bad.exit_code == 2 and "'pasd' is not a method of the study" in bad.output
+    assert bad.exit_code == 2 and "'pasd' is not a method of the study" in bad.output  # unusable input
     res = CliRunner().invoke(
         cli, ["study", "analyze", str(study), "--out", str(out), "--n-boot", "50", "--highlight", "sharp"]
     )

@@ -55,6 +55,7 @@ def official_models(tmp_path_factory):
     return root, coca
 
 
+@pytest.mark.library_init  # the tiny CoCa/CLIP weights are regenerated from a seed by transformers
 @pytest.mark.parametrize("case", CASES)
 def test_matches_official_pipeline(official_models, case):
     from pasd.pipeline import PASDPipeline

@@ -122,6 +122,9 @@ def _save_tiny_blip(out):
         head.bias.zero_()
         head.bias[words.index("blurry")] = 10.0
     model.save_pretrained(out)
+    # the Hub repo (at the pinned commit) ships pytorch_model.bin, not model.safetensors
+    (out / "model.safetensors").unlink()
+    torch.save(model.state_dict(), out / "pytorch_model.bin")
     proc.save_pretrained(out)
     # the artifact's file list (the Hub repo's files) also names these, which transformers 5 no longer writes
     (out / "vocab.txt").write_text("\n".join(words) + "\n")
