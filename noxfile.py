@@ -12,8 +12,31 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_venv = "yes"
 nox.options.default_venv_backend = "virtualenv"  # pip: the machine's torch wheels come from local disk
 
-LOCATIONS = {"src": ["pasd", "baselines", "benchmarks", "tests", "noxfile.py"], "demo": "reports/smoke"}
+LOCATIONS = {
+    "src": ["pasd", "baselines", "benchmarks", "tests", "noxfile.py"],
+    "demo": "reports/smoke",
+    "drift": "runs/sample-golden",  # results of the suite's own drift check (git-ignored)
+}
 PYTEST_DEFAULTS = ["-q", "-p", "no:cacheprovider", "--durations=15"]
+#: the oldest versions the code is tested with (`nox -s tests_floor`); pyproject.toml declares
+#: exactly these as its lower bounds (tests/test_packaging.py checks that they agree). Why each:
+#: diffusers 0.40: offline `load_lora_weights(folder)` without weight_name (LCM-LoRA) and
+#:   `_gradient_checkpointing_func` (0.33+); diffusers < 0.35.2 does not import with transformers 5.
+#: transformers 5.0: the tiny random-weight models build tokenizers from in-memory vocabularies.
+#: huggingface_hub 1.23: what diffusers 0.40 requires. peft 0.18: the first that imports with
+#:   transformers 5 (0.17 imports the removed HybridCache); diffusers 0.40 needs >= 0.17.
+FLOOR_PINS = {
+    "diffusers": "0.40.0",
+    "transformers": "5.0.0",
+    "huggingface_hub": "1.23.0",
+    "peft": "0.18.0",
+    "tokenizers": "0.22.0",
+}
+#: the tests that exercise the floor-pinned libraries (models, pipeline, adapters, tiny models, infer)
+FLOOR_TESTS = [
+    "tests/pasd/models", "tests/pasd/pipeline", "tests/pasd/test_tiny.py", "tests/baselines",
+    "tests/benchmarks/commands/test_infer.py", "tests/benchmarks/commands/test_tiny.py",
+]  # fmt: skip
 
 
 def _install(session: nox.Session, extras: str = "test") -> None:
@@ -30,6 +53,23 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def tests_floor(session: nox.Session) -> None:
+    """The model tests against the oldest supported diffusers/transformers/huggingface_hub/peft (FLOOR_PINS).
+
+    Catches code that needs a newer library than pyproject.toml declares (a too-low floor). Run in CI
+    next to `tests`; extra arguments go to pytest.
+    """
+    _install(session)
+    # --no-deps: keep the machine's torch; the pins are mutually compatible (checked by this session)
+    session.install("--no-deps", *(f"{name}=={version}" for name, version in FLOOR_PINS.items()))
+    env = {"LC_ALL": "C.UTF-8", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    # golden slices of tiny random models are deselected: their weights come from the installed
+    # transformers' initialisation (5.0 and 5.24 differ for the same seed), not from our code
+    floor = [*PYTEST_DEFAULTS, "-m", "not slow and not gpu and not library_init", *FLOOR_TESTS]
+    session.run("pytest", *(session.posargs or floor), env=env)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The main job: the `smoke` preset end to end on CPU -> reports/smoke/ (tables, figures, HTML report).
 
@@ -43,7 +83,7 @@ def demo(session: nox.Session) -> None:
     for table in ("1",):
         for fmt in ("md", "csv"):
             session.run("pasd-bench", "tables", "--results", f"{out}/results", "--table", table,
-                        "--format", fmt, "--ci", "--out", f"{out}/table{table}.{fmt}")  # fmt: skip
+                        "--format", fmt, "--confidence-intervals", "--out", f"{out}/table{table}.{fmt}")  # fmt: skip
     session.run("pasd-bench", "report", "--results", f"{out}/results", "--out", out)
     session.log(f"open {out}/index.html")
 
@@ -76,6 +116,27 @@ def tests_gpu(session: nox.Session) -> None:
 
 @nox.session
 def calibration(session: nox.Session) -> None:
-    """Tests marked `calibration`: our metric numbers against published reference numbers (real weights)."""
+    """Tests marked `calibration`: our metric numbers against published reference numbers.
+
+    Needs the reference images (PASD_BENCH_PYIQA_CALIBRA=<IQA-PyTorch checkout>/ResultsCalibra) and,
+    for the network metrics, real weights; each test skips with the reason when they are absent.
+    """
     _install(session)
     session.run("pytest", "-m", "calibration", *(session.posargs or PYTEST_DEFAULTS))
+
+
+@nox.session
+def drift(session: nox.Session) -> None:
+    """Metric drift: run the `sample-golden` preset and compare with benchmarks/drift/golden/sample.json.
+
+    Exit 1 on drift, 2 on missing cells. `nox -s drift -- --record` rewrites the golden file
+    (after a deliberate change); `nox -s drift -- check --results DIR --golden FILE` checks your own
+    results instead (any `pasd-bench drift` arguments).
+    """
+    _install(session)
+    env = {"LC_ALL": "C.UTF-8", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    args = list(session.posargs)
+    if args and args[0] in ("check", "record", "sample"):
+        session.run("pasd-bench", "drift", *args, env=env)
+    else:
+        session.run("pasd-bench", "drift", "sample", "--out", LOCATIONS["drift"], *args, env=env)

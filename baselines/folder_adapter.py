@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from baselines.base import METHODS, Method, MethodNotAvailableError
+from pasd.utils.image_io import IMAGE_SUFFIXES, is_image_file, read_rgb
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ class FolderMethod(Method):
     name = "folder"
     stochastic = False
     version = "1"
-    #: file extensions read as images (as the datasets list them)
-    suffixes: ClassVar[tuple[str, ...]] = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+    #: file extensions read as images (the suite's one list, as the datasets use)
+    suffixes: ClassVar[tuple[str, ...]] = IMAGE_SUFFIXES
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
         unknown = sorted(set(params) - set(_PARAMS))
@@ -72,7 +73,7 @@ class FolderMethod(Method):
     def _index(self) -> dict[str, Path]:
         stems: dict[str, Path] = {}
         for p in sorted(self.root.iterdir()):
-            if not (p.is_file() and p.suffix.lower() in self.suffixes):
+            if not is_image_file(p):
                 continue
             if p.stem in stems:
                 raise ValueError(
@@ -113,9 +114,7 @@ class FolderMethod(Method):
             raise ValueError(
                 f"folder: {path} changed after the run started; run again to import the new file"
             )
-        # the suite's one decoding rule for dataset images, so imported outputs decode the same way
-        from benchmarks.datasets.base import read_rgb
-
+        # the suite's one decoding rule (pasd.utils.image_io), so imported outputs decode as datasets do
         out = read_rgb(path)
         h, w = image.shape[:2]
         want = (h * self.scale, w * self.scale)

@@ -64,7 +64,7 @@ def tiled_unet(unet: torch.nn.Module, tile: int, overlap: int, tile_batch: int =
                             class_labels=class_labels, return_dict=return_dict, **kwargs)  # fmt: skip
         b = sample.shape[0]
 
-        def predict(tiles: torch.Tensor, _unused: torch.Tensor) -> torch.Tensor:
+        def predict(tiles: torch.Tensor, _control: torch.Tensor, _cond: torch.Tensor) -> torch.Tensor:
             k = tiles.shape[0] // b  # tiles stacked tile-major: k copies of the batch
             embeds = encoder_hidden_states.repeat(k, 1, 1) if encoder_hidden_states is not None else None
             labels = class_labels.repeat(k) if class_labels is not None else None
@@ -73,7 +73,7 @@ def tiled_unet(unet: torch.nn.Module, tile: int, overlap: int, tile_batch: int =
 
         # tiled_predict also slices a control image per tile; here everything is in ``sample``
         nothing = sample[:, :0]
-        out = tiled_predict(predict, sample, nothing, tile, overlap, tile_batch, scale=1)
+        out = tiled_predict(predict, sample, nothing, tile, overlap, tile_batch, scale=1).to(sample.dtype)
         return (out,) if not return_dict else _unet_output(out)
 
     unet.forward = forward

@@ -27,6 +27,7 @@ from baselines.diffusion_io import (
     seeded_global_rng,
     to_uint8,
 )
+from baselines.options import effective_dtype
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class LDMMethod(Method):
     def __init__(self, device: str = "cpu", **params: Any) -> None:
         super().__init__(device=device, **params)
         self.options = resolve_options(self.name, DEFAULTS, params)
+        self.options["dtype"] = effective_dtype(self.options["dtype"], device)  # the key has no device
         if int(self.options["steps"]) < 1:
             raise ValueError(f"{self.name}: steps must be >= 1, got {self.options['steps']}")
 

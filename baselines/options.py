@@ -30,6 +30,21 @@ def resolve_options(method: str, defaults: Mapping[str, Any], params: Mapping[st
     return {**defaults, **params}
 
 
+def effective_dtype(dtype: str, device: str) -> str:
+    """``auto`` as what it means on ``device`` (fp16 on CUDA, else fp32; :func:`pasd.pipeline.build.parse_dtype`).
+
+    Adapters store this in ``options``: the cache key leaves the device out, so the dtype it
+    implies must be in it (fp16 and fp32 outputs differ).
+
+    Example:
+        >>> effective_dtype("auto", "cuda:1"), effective_dtype("auto", "cpu"), effective_dtype("bf16", "cpu")
+        ('fp16', 'fp32', 'bf16')
+    """
+    if dtype != "auto":
+        return dtype
+    return "fp16" if str(device).startswith("cuda") else "fp32"
+
+
 def check_choice(method: str, key: str, value: Any, allowed: Mapping[str, Any] | tuple) -> None:
     """Raise ``ValueError`` naming ``value`` and the allowed set when ``value`` is not in ``allowed``."""
     if value not in allowed:

@@ -10,6 +10,7 @@ from baselines.base import METHODS, Method
 
 class _PILResize(Method):
     resample: int
+    allowed_params = ()  # nothing to set: a typo'd param must not pass silently
 
     def _process(self, image: np.ndarray, seed: int | None) -> np.ndarray:
         h, w = image.shape[:2]

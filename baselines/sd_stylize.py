@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from baselines.base import Method
-from baselines.options import resolve_options
+from baselines.options import effective_dtype, resolve_options
 from baselines.style_model import check_style_model
 
 #: the default working resolution: SD1.5's training size
@@ -80,6 +80,7 @@ class DiffusersStylizer(Method):
         self.options = resolve_options(self.name, self.defaults, params)
         style = check_style_model(self.name, self.options["style_model"])
         self.options["style_model"] = str(self.options["style_model"])  # a Path param records as text
+        self.options["dtype"] = effective_dtype(self.options["dtype"], device)  # the key has no device
         res = self.options["resolution"]
         if not isinstance(res, int) or isinstance(res, bool) or res < 64:
             raise ValueError(f"{self.name}: resolution must be an int >= 64, got {res!r}")

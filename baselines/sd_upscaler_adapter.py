@@ -25,6 +25,7 @@ import numpy as np
 from baselines.base import METHODS, Method
 from baselines.diffusion_io import from_pretrained, pad_to_multiple, resolve_options, to_uint8
 from baselines.latent_tiling import DEFAULT_TILE, needs_tiling, tiled_unet, tiled_vae_decode
+from baselines.options import effective_dtype
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ class SDUpscalerMethod(Method):
     def __init__(self, device: str = "cpu", **params: Any) -> None:
         super().__init__(device=device, **params)
         o = self.options = resolve_options(self.name, DEFAULTS, params)
+        o["dtype"] = effective_dtype(
+            o["dtype"], device
+        )  # the cache key has no device: fp16 vs fp32 must show
         if o["tile_overlap"] is None:  # a quarter of the tile, as diffusers' VAE tiling blends
             o["tile_overlap"] = int(o["tile"]) // 4
         for key in ("prompt", "negative_prompt"):

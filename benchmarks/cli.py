@@ -12,9 +12,8 @@ import sys
 
 import click
 
-from pasd.hub.errors import MissingWeightsError
-from pasd.utils.optional import MissingDependencyError
-from pasd.utils.registry import UnknownNameError
+from benchmarks.console import configure_logging
+from benchmarks.errors import EXIT_INTERRUPTED, classify
 
 #: command name -> "module:attribute" of its click command; adding a command is one line here
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -43,11 +42,61 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "benchmarks.commands.exemplars",
         "Seeded, hashed exemplar set from a personalized model (Table 2 FID reference).",
     ),
+    "drift": (
+        "benchmarks.commands.drift",
+        "Golden numbers for CI: record, then check runs (exit 1 on drift).",
+    ),
+    "protocols": (
+        "benchmarks.commands.protocols",
+        "Evaluation protocol cards: list, show, spread of scores.",
+    ),
+    "train": ("benchmarks.commands.train", "Train PASD / Table 3 variants with accelerate (resumable)."),
 }
 
 
+class CommandError(click.ClickException):
+    """A library error translated for the terminal: one message and the convention's exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def format_message(self) -> str:
+        return self.message
+
+
+#: set by ``-v``; ``-vv`` also prints the traceback of an error
+_VERBOSITY = {"level": 0}
+
+
+def report_error(exc: BaseException) -> CommandError | click.exceptions.Exit:
+    """The click exception that reports ``exc`` by the convention of :mod:`benchmarks.errors`."""
+    outcome = classify(exc)
+    if outcome.code == EXIT_INTERRUPTED:
+        click.echo("interrupted; finished work is kept (a rerun resumes it)", err=True)
+        return click.exceptions.Exit(EXIT_INTERRUPTED)
+    if _VERBOSITY["level"] >= 2 or outcome.internal:
+        logging.getLogger("benchmarks.cli").debug("traceback", exc_info=exc)
+    message = outcome.message
+    if outcome.internal and _VERBOSITY["level"] < 2:
+        message += "\n(this is a bug in pasd-bench or a library; rerun with -vv for the traceback)"
+    return CommandError(message, outcome.code)
+
+
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use, and whose errors follow one convention.
+
+    Every exception a command lets through is mapped by :func:`benchmarks.errors.classify`:
+    one message on stderr, exit 1 or 2, never a traceback (``-vv`` shows it).
+    """
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one place errors become exit codes
+            raise report_error(exc) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -65,17 +114,23 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+EPILOG = (
+    "Exit codes: 0 all good; 1 some items failed (the rest is kept); 2 unusable input "
+    "(nothing was done); 130 interrupted."
+)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(package_name="pasd-bench")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug and tracebacks).")
 def cli(verbose: int) -> None:
     """pasd-bench: regenerate the PASD paper's tables, catch metric drift, run user studies."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    _VERBOSITY["level"] = verbose
+    configure_logging(verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: known user errors print one clear message and exit 1, no traceback."""
+    """Entry point: returns the exit code (0 all good, 1 some items failed, 2 unusable input)."""
     try:
         # with standalone_mode=False click returns ctx.exit(code) as the code
         rv = cli.main(args=argv, prog_name="pasd-bench", standalone_mode=False)
@@ -85,11 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 130
-    except (MissingWeightsError, MissingDependencyError, UnknownNameError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        return 1
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - before a command ran (e.g. an import)
+        err = report_error(exc)
+        if isinstance(err, click.exceptions.Exit):
+            return err.exit_code
+        err.show()
+        return err.exit_code
     return rv if isinstance(rv, int) else 0
 
 

@@ -12,7 +12,6 @@ already listed in the manifest are kept.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import re
@@ -128,12 +127,12 @@ def generate_exemplars(
     """
     import torch
     from diffusers import StableDiffusionPipeline
-    from PIL import Image
     from tqdm.auto import tqdm
 
     from baselines.style_model import apply_style_model, check_style_model, resolve_style_model
     from pasd import hub
     from pasd.pipeline.build import parse_dtype
+    from pasd.utils.image_io import encode_png
 
     check_style_model("style-exemplars", settings["generated"])
     folder = Path(out) if out is not None else exemplar_dir(settings)
@@ -165,10 +164,9 @@ def generate_exemplars(
                 guidance_scale=settings["cfg"], generator=torch.Generator("cpu").manual_seed(settings["seed"] + i),
                 output_type="np",
             ).images[0]  # fmt: skip
-            buf = io.BytesIO()
-            Image.fromarray((image.clip(0, 1) * 255).round().astype("uint8")).save(buf, format="PNG")
-            atomic_write_bytes(folder / image_name(i), buf.getvalue())
-            files[image_name(i)] = hashlib.sha256(buf.getvalue()).hexdigest()
+            data = encode_png((image.clip(0, 1) * 255).round().astype("uint8"))  # the suite's one PNG writer
+            atomic_write_bytes(folder / image_name(i), data)
+            files[image_name(i)] = hashlib.sha256(data).hexdigest()
             atomic_write_json(folder / MANIFEST, {**record, "files": files, "digest": set_digest(files)})
     atomic_write_json(folder / MANIFEST, {**record, "files": files, "digest": set_digest(files)})
     logger.info("exemplar set %s: %d images, digest %s", folder, len(files), set_digest(files)[:12])

@@ -262,3 +262,54 @@ def save_tiny_pasd(
         save_released_layout(unet, controlnet, tmp)
     logger.info("wrote tiny %s checkpoint to %s", variant, out_dir)
     return Path(out_dir)
+
+
+#: open_clip model name of the tiny random CoCa (same architecture family as ``coca_ViT-L-14``)
+TINY_COCA_NAME = "pasd-tiny-coca"
+#: ``coca_ViT-L-14``'s config at width 32 and one layer (vocabulary and context length kept)
+TINY_COCA_CONFIG = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 224, "layers": 1, "width": 32, "head_width": 16, "patch_size": 32, "attentional_pool": True,
+                   "attn_pooler_heads": 2, "output_tokens": True},
+    "text_cfg": {"context_length": 76, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1,
+                 "embed_cls": True, "output_tokens": True},
+    "multimodal_cfg": {"context_length": 76, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1,
+                       "attn_pooler_heads": 2},
+    "custom_text": True,
+}  # fmt: skip
+
+
+def register_tiny_coca(folder: str | Path) -> str:
+    """Write the tiny CoCa config into ``folder`` and register it with open_clip; returns its name."""
+    import open_clip
+
+    path = Path(folder) / f"{TINY_COCA_NAME}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, TINY_COCA_CONFIG)
+    open_clip.add_model_config(path)
+    return TINY_COCA_NAME
+
+
+def save_tiny_coca(out_dir: str | Path, seed: int = 0) -> Path:
+    """A random tiny CoCa saved as the ``coca-vit-l14`` artifact lays it out (``open_clip_pytorch_model.bin``).
+
+    Returns:
+        The weights file.
+    """
+    import open_clip
+
+    out = Path(out_dir)
+    register_tiny_coca(out)
+    torch.manual_seed(seed)
+    model = open_clip.create_model(TINY_COCA_NAME, pretrained=None)
+    # open_clip never initialises the caption decoder's output projection (MultimodalTransformer
+    # allocates it with torch.empty and its init_parameters is never called, and fails if called:
+    # it reads a missing .transformer). Left alone, the captions depend on whatever memory the
+    # allocator hands out: all-zero logits (ties) in a fresh process, garbage after other work.
+    # Use the init that init_parameters intends.
+    proj = model.text_decoder.text_projection
+    with torch.no_grad():
+        torch.nn.init.normal_(proj, std=proj.shape[0] ** -0.5)
+    path = out / "open_clip_pytorch_model.bin"
+    torch.save(model.state_dict(), path)
+    return path

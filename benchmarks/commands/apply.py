@@ -6,42 +6,28 @@ from pathlib import Path
 
 import click
 
-#: exit codes (the suite's convention): 0 all good, 1 some images failed, 2 unusable input
-EXIT_SOME_FAILED, EXIT_UNUSABLE = 1, 2
-
-
-def _unusable(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    raise click.exceptions.Exit(EXIT_UNUSABLE)
-
 
 def _create(name: str, device: str, params: dict, tile: int | None):
+    """The method, or :class:`~benchmarks.errors.UnusableInputError` saying why it cannot be used."""
     import baselines
-    from pasd.hub.errors import MissingWeightsError
-    from pasd.utils.optional import MissingDependencyError
-    from pasd.utils.registry import UnknownNameError
+    from benchmarks.errors import UnusableInputError
 
     try:
         method = baselines.create_method(name, device=device, **params)
         if tile is not None:
             if "tile" in params:
-                _unusable("give the tile size once: --tile N or --param tile=N")
+                raise UnusableInputError("give the tile size once: --tile N or --param tile=N")
             if "tile" not in method.options:
-                _unusable(f"{name} has no tile setting (its settings: {sorted(method.options) or 'none'})")
+                raise UnusableInputError(
+                    f"{name} has no tile setting (its settings: {sorted(method.options) or 'none'})"
+                )
             method = baselines.create_method(name, device=device, **params, tile=tile)
-    except (
-        UnknownNameError,
-        MissingDependencyError,
-        MissingWeightsError,
-        baselines.MethodNotAvailableError,
-    ) as exc:
-        _unusable(str(exc))
-    except (ValueError, TypeError) as exc:  # adapters name themselves in their messages
-        _unusable(str(exc))
+    except TypeError as exc:  # a param of the wrong type; adapters name themselves in their messages
+        raise UnusableInputError(str(exc)) from exc
     missing = method.missing_weights()
     if missing:
-        _unusable(f"{name} needs weights that are not on disk: "
-                  + "; ".join(f"pasd-bench weights fetch {a}" for a in missing))  # fmt: skip
+        raise UnusableInputError(f"{name} needs weights that are not on disk: "
+                                 + "; ".join(f"pasd-bench weights fetch {a}" for a in missing))  # fmt: skip
     return method
 
 
@@ -62,7 +48,8 @@ def _create(name: str, device: str, params: dict, tile: int | None):
     "--tile", type=click.IntRange(min=1), default=None, help="The method's tile size (its `tile` setting)."
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar (CI logs).")
-def command(method_name, inputs, out_dir, params, device, seed, tile, no_progress) -> None:  # fmt: skip
+@click.pass_context
+def command(ctx, method_name, inputs, out_dir, params, device, seed, tile, no_progress) -> None:  # fmt: skip
     """Run METHOD on INPUT images (files or folders); finished images are skipped on a rerun.
 
     Outputs are cached like the runner's: the folder is named by the method's settings, so other
@@ -72,33 +59,36 @@ def command(method_name, inputs, out_dir, params, device, seed, tile, no_progres
     """
     import logging
 
+    from benchmarks.errors import UnusableInputError, items_exit_code
     from benchmarks.runner.apply import apply_method, check_device, parse_params
     from pasd.hub.errors import MissingWeightsError
     from pasd.pipeline.batch import collect_inputs
 
-    try:
-        files = collect_inputs(inputs)
-        parsed = parse_params(params)
-        check_device(device)
-    except (FileNotFoundError, ValueError) as exc:
-        _unusable(str(exc))
+    # errors are reported by benchmarks.errors (cli.py): unknown names, bad params, missing weights
+    # or folders and an unusable device exit 2 with one line; nothing here prints a traceback
+    files = collect_inputs(inputs)
+    parsed = parse_params(params)
+    check_device(device)
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
+
+        disable_progress_bars()  # model loading's bars too
     if not files:
-        _unusable(f"no images in {', '.join(map(str, inputs))}")
+        raise UnusableInputError(f"no images in {', '.join(map(str, inputs))}")
     method = _create(method_name, device, parsed, tile)
     try:
         method.ensure_loaded()
-    except MissingWeightsError as exc:
-        _unusable(str(exc))
+    except MissingWeightsError:
+        raise
     except Exception as exc:  # corrupt weights, out of memory, ...: nothing was written yet
         logging.getLogger(__name__).debug("load failed", exc_info=True)
-        _unusable(f"could not load {method_name}: {type(exc).__name__}: {exc}")
+        raise UnusableInputError(f"could not load {method_name}: {type(exc).__name__}: {exc}") from exc
     try:
         summary = apply_method(method, files, out_dir, seed=seed, progress=not no_progress)
     except OSError as exc:
-        _unusable(f"cannot write to {out_dir}: {exc}")
+        raise UnusableInputError(f"cannot write to {out_dir}: {exc}") from exc
     for path, reason in summary.failed:
         click.echo(f"failed {path}: {reason}", err=True)
     click.echo(f"{method.label}: wrote {len(summary.written)}, already done {len(summary.skipped)}, "
                f"failed {len(summary.failed)} -> {summary.out_dir}")  # fmt: skip
-    if summary.failed:
-        raise click.exceptions.Exit(EXIT_SOME_FAILED)
+    ctx.exit(items_exit_code(len(summary.failed)))

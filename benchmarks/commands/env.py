@@ -17,8 +17,9 @@ def command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(env, indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from benchmarks.console import rich_console
 
     table = Table(title="pasd-bench env", show_header=False)
     table.add_row("python", env["python"])
@@ -37,4 +38,4 @@ def command(as_json: bool) -> None:
         dtypes = ", ".join(k for k, v in dev["dtypes"].items() if v) or "none"
         extra = f", {dev['memory_gib']} GiB" if "memory_gib" in dev else ""
         table.add_row(dev["device"], f"{dev['name']}{extra}; dtypes: {dtypes}")
-    Console().print(table)
+    rich_console().print(table)

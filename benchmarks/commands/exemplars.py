@@ -25,25 +25,28 @@ def command(preset, settings, model, count, seed, out_dir, device, no_progress) 
     Writes PNGs and manifest.json (settings, each file's sha256, the set digest). A run whose
     preset has `reference = { generated = ... }` with the same settings finds the set by itself.
     """
-    from baselines.base import MethodNotAvailableError
     from benchmarks.exemplars import exemplar_settings, generate_exemplars, read_manifest
+    from pasd.utils.devices import check_device
 
-    try:
-        if preset is not None:
-            from benchmarks.runner.preset import load_preset
+    # a bad preset, setting, style model or device exits 2 with one line (benchmarks.errors via cli.py)
+    check_device(device)
+    if no_progress:
+        from benchmarks.console import disable_progress_bars
 
-            ref = load_preset(preset, overrides=list(settings)).reference
-            if ref is None or "generated" not in ref:
-                raise click.UsageError(f"preset {preset!r} has no `reference = {{ generated = ... }}` table")
-        elif model is None:
-            raise click.UsageError("give --preset NAME or --model MODEL")
-        else:
-            ref = exemplar_settings({"generated": model})
-        overrides = {k: v for k, v in (("generated", model), ("n", count), ("seed", seed)) if v is not None}
-        ref = exemplar_settings({**ref, **overrides})
-        folder = generate_exemplars(ref, out_dir, device=device, progress=not no_progress)
-    except (FileNotFoundError, ValueError, MethodNotAvailableError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        disable_progress_bars()
+    if preset is not None:
+        from benchmarks.runner.preset import load_preset
+
+        ref = load_preset(preset, overrides=list(settings)).reference
+        if ref is None or "generated" not in ref:
+            raise click.UsageError(f"preset {preset!r} has no `reference = {{ generated = ... }}` table")
+    elif model is None:
+        raise click.UsageError("give --preset NAME or --model MODEL")
+    else:
+        ref = exemplar_settings({"generated": model})
+    overrides = {k: v for k, v in (("generated", model), ("n", count), ("seed", seed)) if v is not None}
+    ref = exemplar_settings({**ref, **overrides})
+    folder = generate_exemplars(ref, out_dir, device=device, progress=not no_progress)
     manifest = read_manifest(folder) or {}
     click.echo(
         f"{len(manifest.get('files', {}))} exemplars in {folder} (digest {manifest.get('digest', '?')})"

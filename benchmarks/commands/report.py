@@ -18,7 +18,14 @@ from benchmarks.commands.options import results_option, run_option
     help="Report folder (default: <results>/report).",
 )
 @run_option
-@click.option("--ci/--no-ci", default=True, show_default=True, help="Bootstrap CIs in the tables.")
+@click.option(
+    "--confidence-intervals/--no-confidence-intervals",
+    "--ci/--no-ci",
+    "ci",
+    default=True,
+    show_default=True,
+    help="Bootstrap confidence intervals in the tables (--ci/--no-ci: older spelling).",
+)
 @click.option(
     "--paper/--no-paper", default=True, show_default=True, help="Ours vs paper tables where datasets overlap."
 )
@@ -28,12 +35,7 @@ def command(results_dir, out, run_id, ci, paper, max_grid_images, title) -> None
     """Write index.html plus tables/ and figures/ (relative links; works offline)."""
     from benchmarks.report import build_report
 
-    try:
-        index = build_report(
-            results_dir, out, run_id=run_id, ci=ci, paper=paper, max_grid_images=max_grid_images, title=title
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from exc
+    index = build_report(
+        results_dir, out, run_id=run_id, ci=ci, paper=paper, max_grid_images=max_grid_images, title=title
+    )
     click.echo(str(index))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -32,3 +33,9 @@ def command(out_dir: Path, variant: str, seed: int) -> None:
     pasd_dir = save_tiny_pasd(out_dir / variant, variant=variant, seed=seed, sd_dir=sd_dir)
     click.echo(f"sd15: {sd_dir}")
     click.echo(f"{variant}: {pasd_dir}")
+    # the default prompt source (CoCa) needs real weights; a tiny run uses none
+    click.echo(
+        "try: pasd-bench infer IMAGE --out OUT_DIR "
+        f"--base {shlex.quote(str(sd_dir))} --pasd {shlex.quote(str(pasd_dir))} "
+        "--prompt-source none --upscale 4 --process-size 64 --steps 2"
+    )

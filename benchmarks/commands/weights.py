@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from benchmarks.console import rich_console
 from pasd import hub
 from pasd.hub.resolve import ArtifactReport
 
@@ -47,8 +48,10 @@ def command() -> None:
 @click.option("--status/--no-status", "with_status", default=True, help="Look on disk (no hashing).")
 @click.option("--long", "long_", is_flag=True, help="Also show the download source and what uses it.")
 def list_cmd(kind: str | None, with_status: bool, long_: bool) -> None:
-    """One line per artifact: name, kind, size, licence, presence (--long: source, users)."""
-    from rich.console import Console
+    """One line per artifact: name, kind, size, licence, presence (--long: source, users).
+
+    Piped or redirected, lines are not wrapped (one artifact per line, for grep/cut).
+    """
     from rich.table import Table
 
     table = Table(title=f"pretrained artifacts (home: {hub.bench_home()})")
@@ -66,11 +69,10 @@ def list_cmd(kind: str | None, with_status: bool, long_: bool) -> None:
             style = _STATUS_STYLE[rep.status]
             row.append(f"[{style}]{'present' if rep.usable else rep.status}[/{style}]")
         table.add_row(*row)
-    Console().print(table)
+    rich_console().print(table)
 
 
 def _print_reports(reports: list[ArtifactReport]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="weights verify")
@@ -86,7 +88,7 @@ def _print_reports(reports: list[ArtifactReport]) -> None:
                 str(fr.path or "-"),
                 fr.detail,
             )
-    Console().print(table)
+    rich_console().print(table)
 
 
 @command.command("verify")

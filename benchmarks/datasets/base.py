@@ -13,12 +13,15 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from pasd.utils.image_io import DEFAULT_ALPHA, AlphaPolicy, image_size
+from pasd.utils.image_io import IMAGE_SUFFIXES as IMAGE_SUFFIXES  # re-exported: older imports
+from pasd.utils.image_io import UnreadableImageError as UnreadableImageError
+from pasd.utils.image_io import list_images as _list_images
+from pasd.utils.image_io import read_rgb as _read_rgb
 from pasd.utils.registry import new_registry
 
 #: name -> Dataset subclass; registered in ``benchmarks/datasets/*_dataset.py``
 DATASETS = new_registry("dataset")
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,14 @@ class Dataset(abc.ABC):
         """How many items a run will see (before any preparation); FileNotFoundError if the data is absent."""
         return len(self.items())
 
+    def unavailable_items(self) -> dict[str, str]:
+        """Items the dataset should have but cannot provide, id -> reason (e.g. synthesis skipped).
+
+        The runner records each as a failure, so a run never reports "0 failed" over a set that
+        silently lost images. Default: none.
+        """
+        return {}
+
     def load_lq(self, item: Item) -> np.ndarray:
         """The method input: ``uint8`` RGB ``(H, W, 3)``."""
         return read_rgb(item.lq)
@@ -107,17 +118,11 @@ class Dataset(abc.ABC):
 
     def _verify_items(self, items: list[Item], report: VerifyReport) -> None:
         """Size checks: LQ x scale must equal HQ (pairs must be aligned)."""
-        from PIL import Image, UnidentifiedImageError
-
         for item in items:
             try:
-                with Image.open(item.lq) as im:
-                    lq_size = im.size
-                hq_size = None
-                if item.hq is not None:
-                    with Image.open(item.hq) as im:
-                        hq_size = im.size
-            except (OSError, UnidentifiedImageError) as exc:
+                lq_size = image_size(item.lq)
+                hq_size = image_size(item.hq) if item.hq is not None else None
+            except UnreadableImageError as exc:
                 report.problems.append(f"{item.id}: unreadable image ({exc})")
                 continue
             if hq_size is not None and (lq_size[0] * self.scale, lq_size[1] * self.scale) != hq_size:
@@ -126,33 +131,18 @@ class Dataset(abc.ABC):
                 )
 
 
-def read_rgb(path: Path) -> np.ndarray:
-    """Decode an image file to ``uint8`` RGB.
-
-    Gray images are replicated to 3 channels and alpha is dropped (composited on nothing: the
-    colour channels are kept as stored); 16-bit images are scaled to 8 bits. These choices are
-    explicit because metrics compare bytes.
+def read_rgb(path: Path, alpha: AlphaPolicy = DEFAULT_ALPHA) -> np.ndarray:
+    """Decode an image file to ``uint8`` RGB with the suite's one reader (:mod:`pasd.utils.image_io`).
 
     Raises:
-        ValueError: unreadable or unsupported file, naming it.
+        UnreadableImageError: (a ``ValueError``) unreadable or unsupported file, naming it.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(im, dtype=np.float64)
-                arr = np.clip(np.round(arr / 257.0), 0, 255).astype(np.uint8)
-                return np.repeat(arr[..., None], 3, axis=2)
-            return np.asarray(im.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as exc:
-        raise ValueError(f"cannot read image {path}: {exc}") from exc
+    return _read_rgb(path, alpha)
 
 
 def list_images(folder: Path) -> list[Path]:
     """Image files directly in ``folder`` (not recursive), sorted."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return _list_images(folder)
 
 
 def require_dir(path: Path, what: str, layout: str) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from benchmarks.datasets.base import DATASETS, Dataset, Item, VerifyReport, list_images, read_rgb, require_dir
+from pasd.utils.image_io import image_size
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +115,7 @@ class CustomFolderDataset(Dataset):
         """
         lq = read_rgb(item.lq)
         if item.hq is not None:
-            from PIL import Image, UnidentifiedImageError
-
-            try:
-                with Image.open(item.hq) as im:  # header only
-                    hq_size = im.size
-            except (OSError, UnidentifiedImageError) as exc:
-                raise ValueError(f"cannot read image {item.hq}: {exc}") from exc
+            hq_size = image_size(item.hq)  # header only
             want = (lq.shape[1] * self.scale, lq.shape[0] * self.scale)
             if hq_size != want:
                 raise ValueError(

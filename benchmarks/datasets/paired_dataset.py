@@ -77,14 +77,13 @@ class RealSRDataset(PairedFolderDataset):
     def _verify_items(self, items, report):
         # RealSR's LR4 images are registered to the HR grid at the same size in some copies of
         # the release; those are reported instead of failing every pair.
-        from PIL import Image, UnidentifiedImageError
+        from pasd.utils.image_io import UnreadableImageError, image_size
 
         same = 0
         for item in items:
             try:
-                with Image.open(item.lq) as a, Image.open(item.hq) as b:
-                    same += a.size == b.size
-            except (OSError, UnidentifiedImageError):
+                same += image_size(item.lq) == image_size(item.hq)
+            except UnreadableImageError:
                 continue  # reported by the base check below
         if same and same == len(items):
             report.notes.append(
@@ -96,11 +95,10 @@ class RealSRDataset(PairedFolderDataset):
     def load_lq(self, item):
         from PIL import Image
 
+        from pasd.utils.image_io import image_size
+
         lq = super().load_lq(item)
-        hq_size = None
-        if item.hq is not None:
-            with Image.open(item.hq) as im:  # header only: the size, without decoding pixels
-                hq_size = im.size
+        hq_size = image_size(item.hq) if item.hq is not None else None  # header only
         if hq_size == (lq.shape[1], lq.shape[0]):
             w, h = hq_size[0] // self.scale, hq_size[1] // self.scale
             lq = np.asarray(Image.fromarray(lq).resize((w, h), Image.BICUBIC))

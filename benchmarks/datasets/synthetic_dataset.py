@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from benchmarks.datasets.base import DATASETS, Dataset, Item, list_images, require_dir
+from benchmarks.datasets.base import DATASETS, Dataset, Item, VerifyReport, list_images, require_dir
 
 
 class SynthesizedDataset(Dataset):
@@ -70,6 +70,32 @@ class SynthesizedDataset(Dataset):
                 continue
             gt = cropped / p.name if (cropped / p.name).is_file() else hq[p.stem]
             out.append(Item(p.stem, p, gt))
+        return out
+
+    def unavailable_items(self) -> dict[str, str]:
+        """HQ images without a synthesized LQ, with the synthesizer's reason from the manifest."""
+        import json
+
+        try:
+            hq = {p.stem for p in self.hq_images()}
+        except FileNotFoundError:
+            return {}
+        lq_dir = self.synth_dir / "LQ"
+        have = {p.stem for p in list_images(lq_dir)} if lq_dir.is_dir() else set()
+        entries: dict = {}
+        manifest = self.synth_dir / "manifest.json"
+        if manifest.is_file():
+            try:
+                entries = json.loads(manifest.read_text(encoding="utf-8")).get("images", {})
+            except (OSError, ValueError):
+                entries = {}
+        out = {}
+        for stem in sorted(hq - have):
+            entry = entries.get(stem) or {}
+            reason = entry.get("reason") if entry.get("status") == "skipped" else None
+            out[stem] = (
+                f"no LQ image: synthesis skipped it ({reason})" if reason else "no LQ image was synthesized"
+            )
         return out
 
     def verify(self):
@@ -141,3 +167,109 @@ class SampleDataset(SynthesizedDataset):
                     fh, format="PNG"
                 )
         return super().prepare(workers=workers, progress=progress)
+
+
+@DATASETS.register("synth")
+class SynthFolderDataset(Dataset):
+    """A folder written by ``pasd-bench data synth --out ROOT``, read through its ``manifest.json``.
+
+    Items are the manifest's finished images: ``ROOT/LQ/<id>.png`` with ``ROOT/HQ/<id>.png`` when
+    the HQ was cropped or converted, else the source image under the recorded HQ folder.
+    ``verify`` reports images the synthesizer skipped, files the manifest does not know and
+    LQ/HQ size mismatches.
+    """
+
+    name = "synth"
+    layout = "ROOT/manifest.json, ROOT/LQ/<id>.png, ROOT/HQ/<id>.png (written by `pasd-bench data synth`)"
+    source = "`pasd-bench data synth --hq HQ_DIR --out ROOT`"
+
+    def __init__(self, root, **params) -> None:
+        super().__init__(root, **params)
+        self._manifest: dict | None = None
+
+    def manifest(self) -> dict:
+        """The parsed manifest (cached).
+
+        Raises:
+            FileNotFoundError: no ``manifest.json`` (not a ``data synth`` folder).
+            ValueError: the manifest cannot be read.
+        """
+        if self._manifest is None:
+            from pasd.degradation.manifest import MANIFEST_NAME, load_manifest
+
+            require_dir(self.root, "synth output", self.layout)
+            data = load_manifest(self.root / MANIFEST_NAME)
+            if data is None:
+                raise FileNotFoundError(
+                    f"no {MANIFEST_NAME} in {self.root}: not a folder written by `pasd-bench data synth`"
+                    f"\nexpected layout:\n{self.layout}"
+                )
+            self._manifest = data
+            self.scale = int(data["settings"].get("scale", 4))  # type: ignore[misc]  # this folder's scale
+        return self._manifest
+
+    def _hq_path(self, image_id: str, entry: dict) -> Path | None:
+        if entry.get("hq"):
+            return self.root / entry["hq"]
+        hq_dir = self.manifest().get("hq_dir")
+        return Path(hq_dir) / entry["source"] if hq_dir and entry.get("source") else None
+
+    def items(self) -> list[Item]:
+        entries = self.manifest()["images"]
+        out = []
+        for image_id in sorted(entries):
+            entry = entries[image_id]
+            if entry.get("status") == "ok" and entry.get("lq"):
+                out.append(Item(image_id, self.root / entry["lq"], self._hq_path(image_id, entry)))
+        return out
+
+    def unavailable_items(self) -> dict[str, str]:
+        try:
+            entries = self.manifest()["images"]
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {i: f"skipped at synthesis: {e.get('reason')}" for i, e in sorted(entries.items())
+                if e.get("status") != "ok"}  # fmt: skip
+
+    def verify(self):
+        report = VerifyReport(self.name, self.root)
+        try:
+            manifest = self.manifest()
+            items = self.items()
+        except (FileNotFoundError, ValueError) as exc:
+            report.problems.append(str(exc))
+            return report
+        report.count = len(items)
+        entries = manifest["images"]
+        for image_id, reason in self.unavailable_items().items():
+            report.problems.append(f"{image_id}: {reason}")
+        for dup, reason in sorted(manifest.get("duplicates", {}).items()):
+            report.problems.append(f"{dup}: {reason}")
+        present = []
+        for item in items:
+            if not item.lq.is_file():
+                report.problems.append(f"{item.id}: LQ {item.lq} listed in the manifest but missing")
+            elif item.hq is None:
+                report.problems.append(
+                    f"{item.id}: the HQ source is unknown (manifest written before HQ folders were recorded; "
+                    "rerun `data synth` into a new folder)"
+                )
+            elif not item.hq.is_file():
+                report.problems.append(f"{item.id}: HQ {item.hq} missing (was the HQ folder moved?)")
+            else:
+                present.append(item)
+        lq_dir = self.root / "LQ"
+        known = {Path(e["lq"]).name for e in entries.values() if e.get("lq")}
+        if lq_dir.is_dir():
+            for p in list_images(lq_dir):
+                if p.name not in known:
+                    report.problems.append(f"unexpected file LQ/{p.name} (not in the manifest)")
+        if not items:
+            report.problems.append(f"the manifest lists no finished image under {self.root}")
+        cfg = manifest["settings"]
+        report.notes.append(
+            f"seed {cfg.get('seed')}, scale x{self.scale}, crop {cfg.get('crop')}; "
+            f"{len(entries)} images in the manifest"
+        )
+        self._verify_items(present, report)
+        return report

@@ -26,10 +26,10 @@ from benchmarks.metrics.configs import (
 )
 from benchmarks.metrics.engine import EngineOptions, evaluate, score_many
 from benchmarks.metrics.frechet import frechet_distance_from_features
-from benchmarks.metrics.images import UnreadableImageError, read_image
 from benchmarks.metrics.pairing import ImagePair, load_mapping, pair_images
 from benchmarks.metrics.registry import METRICS, create_metric, list_metrics
 from benchmarks.metrics.results import EvaluationResult, UnreadableImagesError, write_outputs
+from pasd.utils.image_io import UnreadableImageError, read_image
 
 __all__ = [
     "DEFAULT_CONFIGS",

@@ -118,3 +118,57 @@ def get_spec(name: str) -> MetricSpec:
     close = difflib.get_close_matches(key, DEFAULT_CONFIGS, n=3)
     hint = f" Did you mean one of: {', '.join(close)}?" if close else ""
     raise KeyError(f"unknown metric {name!r}.{hint} Known: {', '.join(sorted(DEFAULT_CONFIGS))}")
+
+
+#: pyiqa preset -> the artifacts its default construction downloads (pasd.hub names); one table,
+#: read by ``benchmarks.metrics.pyiqa_offline`` to build the metric and by ``weights_for``
+PYIQA_WEIGHTS: dict[str, tuple[str, ...]] = {
+    "musiq": ("musiq-koniq",),
+    "musiq-ava": ("musiq-ava",),
+    "musiq-spaq": ("musiq-spaq",),
+    "musiq-paq2piq": ("musiq-paq2piq",),
+    "niqe": ("niqe",),
+    "maniqa": ("maniqa-koniq",),
+    "maniqa-pipal": ("maniqa-pipal",),
+    "clipiqa": ("clipiqa-rn50",),
+    "topiq_nr": ("topiq-nr-koniq",),
+    "topiq_fr": ("topiq-fr-kadid",),
+    "liqe": ("liqe-koniq", "clip-vit-b32"),
+    "liqe_mix": ("liqe-mix", "clip-vit-b32"),
+}
+
+
+def weights_for(name: str, options: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The :mod:`pasd.hub` artifacts metric ``name`` loads when built with ``options``.
+
+    ``MetricSpec.weights`` holds the preset's default; a protocol card can change which network
+    a metric runs (pyiqa's FID uses the pytorch-fid Inception file, ``inception-fid-pt``, clean-fid's
+    ``legacy_pytorch`` mode too). The plan's missing-weights list and the run record both call this
+    with the options the engine will use (``benchmarks.metrics.engine.resolved_options``), so they
+    name the files scoring really opens.
+
+    Args:
+        name: a metric preset.
+        options: the resolved options (``None``: the preset's own).
+
+    Returns:
+        Artifact names; ``()`` for pure math, and for a pyiqa preset the suite has no weights for
+        (building it fails with that reason, which the run records).
+
+    Raises:
+        KeyError: unknown metric (close matches).
+    """
+    spec = get_spec(name)
+    opts = {**spec.opts, **(options or {})}
+    if spec.type == "FrechetDistance":
+        if opts.get("extractor") == "clip":
+            return ("clip-vit-b32",)
+        if opts.get("implementation", "clean-fid") == "pyiqa" or opts.get("mode") == "legacy_pytorch":
+            return ("inception-fid-pt",)
+        return ("inception-fid",)
+    if spec.type == "PyiqaNR":
+        pyiqa_name = opts.get("pyiqa_name", "")
+        if pyiqa_name == spec.opts.get("pyiqa_name"):
+            return spec.weights
+        return PYIQA_WEIGHTS.get(pyiqa_name, ())
+    return spec.weights

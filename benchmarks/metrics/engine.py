@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from benchmarks.metrics.base import PerImageMetric, SetMetric
 from benchmarks.metrics.configs import TABLE1_METRICS, get_spec
-from benchmarks.metrics.images import ALPHA_POLICIES, AlphaPolicy
 from benchmarks.metrics.one_pass import PassState, run_pass
-from benchmarks.metrics.pairing import pair_images
+from benchmarks.metrics.pairing import find_pairs, pair_images
 from benchmarks.metrics.registry import create_metric
 from benchmarks.metrics.results import EvaluationResult
 from pasd.hub import MissingWeightsError
+from pasd.utils.image_io import ALPHA_POLICIES, AlphaPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,17 @@ class EngineOptions:
     size_mismatch: SizePolicy = "error"
     skip_missing: bool = False
     skip_unreadable: bool = False
+    skip_unpaired: bool = False
     cache_dir: str | None = None
     confidence: float = 0.95
     n_resamples: int = 2000
     seed: int = 0
     #: largest per-image GT feature entry (LPIPS/DISTS) written to ``cache_dir``, in MiB; 0: none
     gt_cache_max_mb: float = 64.0
+    #: metric name -> options for its class, over the preset's (a protocol card fills this)
+    metric_options: dict[str, dict] = field(default_factory=dict)
+    #: the protocol card these options came from (recorded with the results), if any
+    protocol: str | None = None
 
     def check(self) -> None:
         if self.batch_size < 1:
@@ -55,31 +60,77 @@ class EngineOptions:
             raise ValueError(f"crop_border must be >= 0, got {self.crop_border}")
         if not self.gt_cache_max_mb >= 0:
             raise ValueError(f"gt_cache_max_mb must be >= 0, got {self.gt_cache_max_mb}")
+        if not isinstance(self.metric_options, dict) or not all(
+            isinstance(v, dict) for v in self.metric_options.values()
+        ):
+            raise TypeError(f"metric_options must map metric names to dicts, got {self.metric_options!r}")
+
+
+def resolved_options(name: str, opts: EngineOptions) -> dict:
+    """Every option ``name`` is built with: the preset's, then ``metric_options``, then ``crop_border``."""
+    spec = get_spec(name)
+    out = {**spec.opts, **opts.metric_options.get(spec.name, {})}
+    if "crop_border" in out and opts.crop_border is not None:
+        out["crop_border"] = opts.crop_border
+    return out
+
+
+class MetricWeightsMissingError(MissingWeightsError):
+    """Weights of one or more requested metrics are missing; names every metric and fetch command."""
+
+    def __init__(self, errors: dict[str, MissingWeightsError]) -> None:
+        first = next(iter(errors.values()))
+        self.errors = errors
+        super().__init__(first.name, first.searched, first.reason, first.manual)
+
+    def _message(self) -> str:
+        errors = getattr(self, "errors", None)
+        if not errors:
+            return super()._message()
+        lines = [f"{len(errors)} metric(s) cannot be computed, weights missing:"]
+        for metric, err in errors.items():
+            lines.append(f"  - metric {metric!r}: {err.reason}; get it with: {err.fetch_command}")
+        lines.append(
+            "or pass --skip-missing (skip_missing=True) to compute the metrics whose weights are present"
+        )
+        return "\n".join(lines)
 
 
 def build_metrics(
     names: Sequence[str], opts: EngineOptions, state: PassState
 ) -> tuple[list[PerImageMetric], list[SetMetric]]:
+    """Create every metric; with ``skip_missing`` those without weights are recorded in ``state.missing``.
+
+    Raises:
+        MetricWeightsMissingError: (without ``skip_missing``) naming every metric whose weights are missing.
+    """
     per_image, sets = [], []
+    errors: dict[str, MissingWeightsError] = {}
     for name in names:
         spec = get_spec(name)
-        kw = (
-            {"crop_border": opts.crop_border}
-            if "crop_border" in spec.opts and opts.crop_border is not None
-            else {}
-        )
         try:
-            m = create_metric(spec.name, device=opts.device, **kw)
+            m = create_metric(spec.name, device=opts.device, **resolved_options(spec.name, opts))
         except MissingWeightsError as exc:
             if not opts.skip_missing:
-                raise MissingWeightsError(
-                    exc.name, exc.searched, f"metric {spec.name!r}: {exc.reason}", exc.manual
-                ) from exc
+                errors[spec.name] = exc
+                continue
             logger.warning("metric %s: weights missing, skipped (%s)", spec.name, exc.reason)
             state.missing[spec.name] = str(exc)
             continue
         (sets if isinstance(m, SetMetric) else per_image).append(m)
+    if errors:
+        raise MetricWeightsMissingError(errors)
     return per_image, sets
+
+
+def _paired_state(pred_dir, gt_dir, mapping, opts: EngineOptions) -> PassState:
+    """The pass state of one pred folder: its pairs, and (with ``skip_unpaired``) the files left out."""
+    pairs, no_gt, no_pred = find_pairs(pred_dir, gt_dir, mapping)
+    if not (no_gt or no_pred):
+        return PassState(pairs=pairs)
+    # raises unless skip_unpaired, with every unpaired file named
+    pairs = pair_images(pred_dir, gt_dir, mapping, skip_unpaired=opts.skip_unpaired)
+    return PassState(pairs=pairs, unpaired={"pred_without_gt": no_gt, "gt_without_pred": no_pred})
 
 
 def evaluate(
@@ -119,8 +170,8 @@ def evaluate(
     needs_gt = [n for n in names if get_spec(n).mode in ("FR", "set")]
     if needs_gt and gt_dir is None:
         raise ValueError(f"metrics {needs_gt} need a GT folder; no-reference metrics only: musiq, niqe, ...")
-    pairs = pair_images(pred_dir, gt_dir, mapping)
-    state = PassState(pairs=pairs)
+    state = _paired_state(pred_dir, gt_dir, mapping, opts)
+    pairs = state.pairs
     per_image, sets = build_metrics(names, opts, state)
     run_pass(pairs, per_image, sets, opts, state, progress)
     result = summarise(names, state, opts, pred_dir, gt_dir)
@@ -189,10 +240,10 @@ def score_many(
     passes = []
     for label, pred_dir in preds.items():
         try:
-            pairs = pair_images(pred_dir, gts[label], mapping)
+            state = _paired_state(pred_dir, gts[label], mapping, opts)
         except ValueError as exc:
             raise ValueError(f"method {label!r}: {exc}") from exc
-        passes.append(MethodPass(label, pairs, PassState(pairs=pairs)))
+        passes.append(MethodPass(label, state.pairs, state))
     build_state = PassState(pairs=[])
     per_image, sets = build_metrics(names, opts, build_state)
     for mp in passes:

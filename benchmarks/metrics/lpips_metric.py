@@ -41,6 +41,9 @@ def build_lpips(
 
     if net != "alex":
         raise ValueError(f"net {net!r} not supported; allowed: ['alex'] (the paper's LPIPS)")
+    if version != "0.1":
+        # the lpips-alex artifact holds the v0.1 linear layers; v0.0 would need its own file
+        raise ValueError(f"LPIPS version {version!r} not supported; allowed: ['0.1'] (artifact lpips-alex)")
     lin_path = weights_file("lpips-alex")
     trunk = load_state_dict("alexnet")
     # lpips prints its set-up; keep stdout clean for the CLI's table

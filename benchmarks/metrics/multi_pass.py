@@ -28,7 +28,7 @@ import numpy as np
 
 from benchmarks.metrics.base import PerImageMetric, SetMetric, SplitFRMetric
 from benchmarks.metrics.feature_cache import FeatureCache, GTFeatureCache, content_hash, file_digest
-from benchmarks.metrics.one_pass import PassState, _decode, _match_size, _to_tensor
+from benchmarks.metrics.one_pass import PassState, _check_colour, _decode, _match_size, _to_tensor
 from benchmarks.metrics.pairing import ImagePair
 
 if TYPE_CHECKING:
@@ -172,6 +172,7 @@ def run_many(
                     continue
                 if entry is not None:
                     pred = _match_size(pred, entry.pixels, pair, opts, state)
+                    _check_colour(pred, entry.pixels, pair, state)
                 items.append((pair.name, pred, entry))
             by_shape: dict[tuple, list] = {}
             for item in items:
@@ -190,8 +191,20 @@ def run_many(
         for gid in [gid for gid, last in last_use.items() if last == k]:
             live.pop(gid, None)
     for mp in methods:
+        _warn_gray(mp)
         _finish(mp, per_image, groups, acc[mp.label], pred_feats[mp.label], gt_sets[mp.label], set_cache,
                 settings, fr_counts[mp.label], fr_cache is not None)  # fmt: skip
+
+
+def _warn_gray(mp: MethodPass) -> None:
+    names = mp.state.gray_vs_colour
+    if names:
+        who = f" of {mp.label}" if mp.label else ""
+        logger.warning(
+            "%d pred image(s)%s are grayscale while their GT is colour (%s%s): every colour metric scores "
+            "them as colour images; check that the method did not drop the colour",
+            len(names), who, ", ".join(names[:5]), ", ..." if len(names) > 5 else "",
+        )  # fmt: skip
 
 
 def _features_of(entry: _GT, pair: ImagePair, split, fr_cache, settings, opts) -> None:

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from benchmarks.metrics.base import PerImageMetric, SetMetric
-from benchmarks.metrics.images import UnreadableImageError, read_image
 from benchmarks.metrics.pairing import ImagePair
+from pasd.utils.image_io import UnreadableImageError, is_gray, read_image
 
 if TYPE_CHECKING:
     from benchmarks.metrics.engine import EngineOptions
@@ -41,6 +41,8 @@ class PassState:
     set_routes: dict[str, str | None] = field(default_factory=dict)  # how the value was computed
     cache: dict[str, str] = field(default_factory=dict)  # set metric -> "hit" / "miss" / "off"
     missing: dict[str, str] = field(default_factory=dict)  # metric -> reason
+    gray_vs_colour: list[str] = field(default_factory=list)  # images whose pred is gray, GT colour
+    unpaired: dict[str, list[str]] = field(default_factory=dict)  # skipped files without a partner
 
 
 def _decode(path: Path, what: str, opts: EngineOptions, state: PassState) -> np.ndarray | None:
@@ -67,6 +69,13 @@ def _match_size(pred: np.ndarray, gt: np.ndarray, pair: ImagePair, opts: EngineO
 
     state.notes.setdefault(pair.name, []).append(f"pred resized {pred.shape[1]}x{pred.shape[0]} -> GT size")
     return np.asarray(Image.fromarray(pred).resize((gt.shape[1], gt.shape[0]), Image.BICUBIC))
+
+
+def _check_colour(pred: np.ndarray, gt: np.ndarray, pair: ImagePair, state: PassState) -> None:
+    """Note a gray prediction of a colour GT: it decodes to RGB and scores as if it were colour."""
+    if is_gray(pred) and not is_gray(gt):
+        state.gray_vs_colour.append(pair.name)
+        state.notes.setdefault(pair.name, []).append("pred is grayscale, GT is colour")
 
 
 def _to_tensor(images: list[np.ndarray], device: str) -> torch.Tensor:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.metrics.images import IMAGE_EXTENSIONS
+from pasd.utils.image_io import IMAGE_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,14 @@ def list_images(folder: str | Path) -> dict[str, Path]:
     for p in sorted(folder.iterdir()):
         if not p.is_file() or p.name.startswith("."):
             continue
-        if p.suffix.lower() not in IMAGE_EXTENSIONS:
+        if p.suffix.lower() not in IMAGE_SUFFIXES:
             logger.info("skipping non-image file %s", p)
             continue
         if p.stem in out:
             raise ValueError(f"{folder}: two files share the stem {p.stem!r}: {out[p.stem].name}, {p.name}")
         out[p.stem] = p
     if not out:
-        raise ValueError(f"{folder}: no image files ({', '.join(IMAGE_EXTENSIONS)})")
+        raise ValueError(f"{folder}: no image files ({', '.join(IMAGE_SUFFIXES)})")
     return out
 
 
@@ -67,23 +67,22 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     return {r["pred"]: r["gt"] for r in rows}
 
 
-def pair_images(
+def find_pairs(
     pred_dir: str | Path, gt_dir: str | Path | None = None, mapping: Mapping[str, str] | None = None
-) -> list[ImagePair]:
-    """Pair every pred image with its GT image.
+) -> tuple[list[ImagePair], list[str], list[str]]:
+    """Pair pred images with GT images, and list what found no partner.
 
-    Pairs by identical stem, or through ``mapping`` (pred stem -> GT stem) where given. Every
-    pred image must find a GT image and every GT image must be used: FID compares whole sets,
-    so a silently dropped file would change it.
+    Returns:
+        ``(pairs, pred stems without GT, GT stems without pred)``.
 
     Raises:
-        ValueError: unmatched files on either side (all of them listed), or a GT used twice.
+        ValueError: a mapping naming missing preds, a GT used twice, or a mapping without a GT folder.
     """
     preds = list_images(pred_dir)
     if gt_dir is None:
         if mapping:
             raise ValueError("a pred -> GT mapping was given without a GT folder")
-        return [ImagePair(stem, p, None) for stem, p in preds.items()]
+        return [ImagePair(stem, p, None) for stem, p in preds.items()], [], []
     gts = list_images(gt_dir)
     mapping = dict(mapping or {})
     unknown = sorted(set(mapping) - set(preds))
@@ -99,14 +98,39 @@ def pair_images(
             raise ValueError(f"GT image {g!r} is paired with both {used[g]!r} and {stem!r}")
         used[g] = stem
         pairs.append(ImagePair(stem, p, gts[g]))
-    no_pred = sorted(set(gts) - set(used))
+    return pairs, no_gt, sorted(set(gts) - set(used))
+
+
+def pair_images(
+    pred_dir: str | Path,
+    gt_dir: str | Path | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_unpaired: bool = False,
+) -> list[ImagePair]:
+    """Pair every pred image with its GT image.
+
+    Pairs by identical stem, or through ``mapping`` (pred stem -> GT stem) where given. Every
+    pred image must find a GT image and every GT image must be used: FID compares whole sets,
+    so a silently dropped file would change it. ``skip_unpaired=True`` scores the pairs that
+    exist instead (the others are logged; :func:`find_pairs` lists them).
+
+    Raises:
+        ValueError: unmatched files on either side (all of them listed) unless ``skip_unpaired``,
+            a GT used twice, or nothing left to score.
+    """
+    pairs, no_gt, no_pred = find_pairs(pred_dir, gt_dir, mapping)
     if no_gt or no_pred:
         msg = []
         if no_gt:
             msg.append(f"{len(no_gt)} pred image(s) without GT: {no_gt[:10]}")
         if no_pred:
             msg.append(f"{len(no_pred)} GT image(s) without pred: {no_pred[:10]}")
-        raise ValueError(
-            "pred/GT folders do not pair up: " + "; ".join(msg) + " (pair by stem or pass a mapping)"
-        )
+        if not skip_unpaired:
+            raise ValueError(
+                "pred/GT folders do not pair up: " + "; ".join(msg)
+                + " (pair by stem, pass a mapping, or --skip-unpaired to score the pairs that exist)"
+            )  # fmt: skip
+        logger.warning("scoring %d pairs, skipping unpaired files: %s", len(pairs), "; ".join(msg))
+        if not pairs:
+            raise ValueError("pred/GT folders share no image: " + "; ".join(msg))
     return pairs

@@ -16,7 +16,7 @@ import torch
 from benchmarks.metrics.base import GTFeatures, PerImageMetric, SplitFRMetric
 from benchmarks.metrics.pyiqa_offline import (  # noqa: F401 (re-exported: the wiring's public names)
     MIN_SIDE,
-    PYIQA_ARTIFACTS,
+    PYIQA_WEIGHTS,
     TESTED_PYIQA,
     artifact_files,
     build_pyiqa,
@@ -96,7 +96,7 @@ class PyiqaNRMetric(_PyiqaBase):
     """A pyiqa no-reference metric applied to each [0, 1] RGB image of a batch.
 
     Args:
-        pyiqa_name: pyiqa preset (a key of :data:`PYIQA_ARTIFACTS`).
+        pyiqa_name: pyiqa preset (a key of :data:`PYIQA_WEIGHTS`).
         seed: seeds torch/NumPy before each image (MANIQA presets; recorded with the results).
         channels_last: NHWC weights (``None``: on for CPU); measured for MUSIQ only.
         pyiqa_opts: options over pyiqa's preset (tests shrink networks with them).
@@ -168,7 +168,7 @@ class PyiqaFRMetric(_PyiqaBase, SplitFRMetric):
             raise ValueError(f"{name}: GT split is wired for CFANet with one crop and no test resize only")
         if not isinstance(net.semantic_model, _RefFeatures):
             net.semantic_model = _RefFeatures(net.semantic_model)
-        files = artifact_files(PYIQA_ARTIFACTS[pyiqa_name])
+        files = artifact_files(PYIQA_WEIGHTS[pyiqa_name])
         tag = runtime_tag(self.device, self.channels_last, "fp32")
         self.gt_key = f"pyiqa-{pyiqa_name}-{weights_id(*files.values())}-{tag}"
 

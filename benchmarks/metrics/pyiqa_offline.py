@@ -24,28 +24,14 @@ from urllib.parse import urlparse
 
 import torch
 
+from benchmarks.metrics.configs import PYIQA_WEIGHTS
 from pasd.hub import MissingWeightsError, get_artifact, resolve_file
 
 logger = logging.getLogger(__name__)
 
+
 #: the pyiqa versions this wiring was read from and tested with (pyproject pins the same range)
 TESTED_PYIQA: tuple[str, str] = ("0.1.16", "0.1.17")  # [low, high)
-
-#: pyiqa preset -> the artifacts its default construction downloads (pasd.hub names)
-PYIQA_ARTIFACTS: dict[str, tuple[str, ...]] = {
-    "musiq": ("musiq-koniq",),
-    "musiq-ava": ("musiq-ava",),
-    "musiq-spaq": ("musiq-spaq",),
-    "musiq-paq2piq": ("musiq-paq2piq",),
-    "niqe": ("niqe",),
-    "maniqa": ("maniqa-koniq",),
-    "maniqa-pipal": ("maniqa-pipal",),
-    "clipiqa": ("clipiqa-rn50",),
-    "topiq_nr": ("topiq-nr-koniq",),
-    "topiq_fr": ("topiq-fr-kadid",),
-    "liqe": ("liqe-koniq", "clip-vit-b32"),
-    "liqe_mix": ("liqe-mix", "clip-vit-b32"),
-}
 
 #: presets whose network needs a minimum image size (pyiqa asserts it; we say it first)
 MIN_SIDE: dict[str, int] = {"liqe": 224, "liqe_mix": 224, "niqe": 96}
@@ -124,7 +110,7 @@ def build_pyiqa(pyiqa_name: str, device: str | torch.device = "cpu", **kwargs) -
     """``pyiqa.create_metric(pyiqa_name)`` built from the resolved local weights.
 
     Args:
-        pyiqa_name: a key of :data:`PYIQA_ARTIFACTS`.
+        pyiqa_name: a key of :data:`PYIQA_WEIGHTS`.
         device: where the network runs.
         **kwargs: pyiqa options over the preset's (e.g. ``backbone_pretrain=False``).
 
@@ -132,11 +118,11 @@ def build_pyiqa(pyiqa_name: str, device: str | torch.device = "cpu", **kwargs) -
         KeyError: a pyiqa preset this suite has no weights mapping for.
         pasd.hub.MissingWeightsError: the weights are not on disk.
     """
-    if pyiqa_name not in PYIQA_ARTIFACTS:
-        raise KeyError(f"pyiqa metric {pyiqa_name!r} not wired; allowed: {sorted(PYIQA_ARTIFACTS)}")
+    if pyiqa_name not in PYIQA_WEIGHTS:
+        raise KeyError(f"pyiqa metric {pyiqa_name!r} not wired; allowed: {sorted(PYIQA_WEIGHTS)}")
     import pyiqa
 
     _check_version()
-    files = artifact_files(PYIQA_ARTIFACTS[pyiqa_name])
+    files = artifact_files(PYIQA_WEIGHTS[pyiqa_name])
     with offline_pyiqa(files, pyiqa_name), contextlib.redirect_stdout(io.StringIO()):
         return pyiqa.create_metric(pyiqa_name, device=torch.device(device), **kwargs)

@@ -25,7 +25,10 @@ FILES: dict[str, str] = {
     "niqe": "niqe_modelparameters.mat",
     "inception-fid": "inception-2015-12-05.pt",
     "clip-vit-b32": "ViT-B-32.pt",
+    "inception-fid-pt": "pt_inception-2015-12-05-6726825d.pth",
 }
+#: what :func:`build_weights` writes by default: the full-size pytorch-fid Inception (~95 MB) only on request
+DEFAULT_NAMES: tuple[str, ...] = tuple(n for n in FILES if n != "inception-fid-pt")
 
 
 def write_table(path: Path, names=tuple(FILES)) -> Path:
@@ -81,7 +84,24 @@ def _save_tiny_clip(target: Path) -> None:
     traced.save(str(target))
 
 
-def build_weights(root: Path, names=tuple(FILES)) -> Path:
+def _random_pt_inception() -> dict[str, torch.Tensor]:
+    """pytorch-fid's FID Inception (pyiqa's copy of the architecture) with random weights, as a state dict."""
+    from unittest import mock
+
+    import pyiqa.archs.inception as module
+
+    with mock.patch.object(module, "load_pretrained_network", lambda *a, **k: None):
+        net = module.fid_inception_v3()
+    # He init keeps activations O(1) through the ReLU stack: PyTorch's default init (what
+    # pytorch-fid's init_weights=False leaves) makes the pool features vanish (~1e-7), and
+    # torchvision's std-0.1 init makes them explode (~1e11) without trained BatchNorm statistics
+    for m in net.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+    return net.state_dict()
+
+
+def build_weights(root: Path, names=DEFAULT_NAMES) -> Path:
     """Write random weights for ``names`` at ``root/weights/<name>/<file>`` (``$PASD_BENCH_HOME`` layout)."""
     import lpips
     import scipy.io
@@ -104,6 +124,7 @@ def build_weights(root: Path, names=tuple(FILES)) -> Path:
         "dists": lambda: {"alpha": torch.rand(1, 1475, 1, 1) * 0.2, "beta": torch.rand(1, 1475, 1, 1) * 0.2},
         "vgg16": lambda: {f"features.{k}": v for k, v in vgg.make_layers(vgg.cfgs["D"]).state_dict().items()},
         "musiq-koniq": lambda: MUSIQ(pretrained=False).state_dict(),
+        "inception-fid-pt": _random_pt_inception,
     }
     for name in names:
         target = root / "weights" / name / FILES[name]

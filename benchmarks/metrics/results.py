@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.metrics.bootstrap import bootstrap_mean_ci
-from benchmarks.metrics.configs import get_spec
+from benchmarks.metrics.configs import get_spec, weights_for
 from pasd.utils.io import atomic_open, atomic_write_json
 
 #: the value written in every output for a metric whose weights are missing (``--skip-missing``)
@@ -50,6 +50,8 @@ class UnreadableImagesError(ValueError):
 
 def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
     """Build the :class:`EvaluationResult` of a finished pass (see ``engine.run_pass``)."""
+    from benchmarks.metrics.engine import resolved_options
+
     rows = {n: i for i, n in enumerate(state.names)}
     table: dict[str, list] = {"image": [p.name for p in state.pairs]}
     bad = set(state.unreadable)
@@ -62,10 +64,8 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         spec = get_spec(name)
         entry: dict[str, Any] = {
             "mode": spec.mode, "lower_better": spec.lower_better, "title": spec.title,
-            "weights": list(spec.weights), "options": dict(spec.opts),
+            "weights": list(weights_for(name, resolved_options(name, opts))), "options": resolved_options(name, opts),
         }  # fmt: skip
-        if name in ("psnr", "ssim", "psnr-matlab", "ssim-matlab") and opts.crop_border is not None:
-            entry["options"]["crop_border"] = opts.crop_border
         if name in state.missing:
             entry |= {"status": MISSING, "reason": state.missing[name]}
             if spec.mode != "set":
@@ -96,7 +96,14 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
         "missing": sorted(state.missing),
         "unreadable": state.unreadable,
         "input_notes": state.notes,
+        "warnings": (
+            [f"{len(state.gray_vs_colour)} pred image(s) grayscale vs colour GT: {state.gray_vs_colour}"]
+            if state.gray_vs_colour
+            else []
+        ),
+        "unpaired": state.unpaired,
         "options": dataclasses.asdict(opts),
+        "protocol": opts.protocol,
         "bootstrap": {"method": "percentile", "confidence": opts.confidence, "n_resamples": opts.n_resamples,
                       "seed": opts.seed},
     }  # fmt: skip

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+from pasd.utils.image_io import IMAGE_SUFFIXES as IMAGE_SUFFIXES  # re-exported: report/figures imports it
+
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels
 
 
@@ -27,11 +28,10 @@ def find_image(folder: str | Path, name: str) -> Path | None:
 
 
 def load_rgb(path: str | Path) -> np.ndarray:
-    """An ``(H, W, 3)`` uint8 array (alpha dropped, greyscale expanded)."""
-    from PIL import Image
+    """An ``(H, W, 3)`` uint8 array for display (the suite's reader; alpha dropped, greyscale expanded)."""
+    from pasd.utils.image_io import read_rgb
 
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"))
+    return read_rgb(path, alpha="drop")
 
 
 def resize(img: np.ndarray, width: int, height: int, nearest: bool = False) -> np.ndarray:

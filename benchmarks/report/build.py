@@ -16,19 +16,23 @@ from typing import Any
 
 from benchmarks.report.figures import bar_figures, distribution_figures, extra_grid_figures, grid_figures
 from benchmarks.results import ResultsStore
+from benchmarks.results.seeds import first_seed, mean_over_seeds
 from benchmarks.tables.build import build_table
 from benchmarks.tables.names import is_random_weights, method_caveat, method_label
 from benchmarks.tables.paper import load_paper_table
 from benchmarks.tables.render import render, to_html
+from benchmarks.tables.tables_io import official_counts
 from pasd.utils.io import atomic_write_text
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-def _tables(set_level, out: Path, ci: bool, paper: bool, paper_dir) -> list[dict[str, Any]]:
+def _tables(
+    set_level, out: Path, ci: bool, paper: bool, paper_dir, official=None, labels=None
+) -> list[dict[str, Any]]:
     items = []
     for t in (1, 2, 3):
-        grid = build_table(t, set_level, ci=ci)
+        grid = build_table(t, set_level, ci=ci, n_official=official, labels=labels)
         if grid.is_empty:
             continue
         variants = [("", grid)]
@@ -36,7 +40,20 @@ def _tables(set_level, out: Path, ci: bool, paper: bool, paper_dir) -> list[dict
             ref = load_paper_table(t, paper_dir)
             overlap = sorted(set(set_level["dataset"]) & set(ref["dataset"]))
             if overlap:
-                variants.append(("_vs_paper", build_table(t, set_level, paper=ref, ci=ci, datasets=overlap)))
+                variants.append(
+                    (
+                        "_vs_paper",
+                        build_table(
+                            t,
+                            set_level,
+                            paper=ref,
+                            ci=ci,
+                            datasets=overlap,
+                            n_official=official,
+                            labels=labels,
+                        ),
+                    )
+                )
         for suffix, g in variants:
             files = {}
             for fmt in ("md", "tex", "csv"):
@@ -88,10 +105,13 @@ def build_report(
     with ResultsStore(results, create=False) as store:
         runs = store.runs()
         info = store.run(run_id if run_id is not None else store.latest_run_id()) if len(runs) else None
-        set_level = store.set_level(run_id)
-        per_image = store.per_image(run_id)
+        # one cell per method entry (mean over seeds); grids and distributions show the first seed
+        set_level = mean_over_seeds(store.set_level(run_id))
+        per_image = first_seed(store.per_image(run_id))
         failures = store.failures(run_id)
-        image_dirs = store.image_dirs(run_id)
+        image_dirs = first_seed(store.image_dirs(run_id), by=("dataset", "role", "method"))
+        official = official_counts(store, run_id)
+        labels = store.method_labels(run_id)
         db_path = store.path
     figures = bar_figures(set_level, out) + distribution_figures(per_image, out)
     figures += grid_figures(image_dirs, out, max_grid_images) + extra_grid_figures(grids or {}, out)
@@ -105,11 +125,14 @@ def build_report(
         env_json=json.dumps(info["env"], indent=2, sort_keys=True) if info else "",
         config_json=json.dumps(info["config"], indent=2, sort_keys=True) if info else "",
         runs=runs.to_dict("records"),
-        tables=[{**t, "html": Markup(t["html"])} for t in _tables(set_level, out, ci, paper, paper_dir)],
+        tables=[
+            {**t, "html": Markup(t["html"])}
+            for t in _tables(set_level, out, ci, paper, paper_dir, official, labels)
+        ],
         figures=figures,
         failures=failures.to_dict("records"),
-        flagged=[method_label(m) for m in methods if is_random_weights(m)],
-        caveats=[f"{method_label(m)}: {method_caveat(m)}" for m in methods if method_caveat(m)],
+        flagged=[method_label(m, labels) for m in methods if is_random_weights(m)],
+        caveats=[f"{method_label(m, labels)}: {method_caveat(m)}" for m in methods if method_caveat(m)],
         db_link=os.path.relpath(db_path, out).replace(os.sep, "/"),
     )
     index = out / "index.html"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -17,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.results.queries import QueryMixin
-from benchmarks.results.schema import SCHEMA, SCHEMA_VERSION, check_key, resolve_db_path
+from benchmarks.results.schema import (
+    MIGRATIONS,
+    RUN_STATUSES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    check_key,
+    resolve_db_path,
+)
 from benchmarks.results.writers import WriteMixin, utc_now
 
 
@@ -59,9 +68,15 @@ class ResultsStore(WriteMixin, QueryMixin):
         if version > SCHEMA_VERSION:
             self._con.close()
             raise ValueError(f"{self.path} has schema {version}; this pasd-bench reads <= {SCHEMA_VERSION}")
+        fresh = self._con.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'runs'").fetchone()[0] == 0
         with self._transaction() as con:
-            for stmt in filter(str.strip, SCHEMA.split(";")):
-                con.execute(stmt)
+            if fresh:
+                for stmt in filter(str.strip, SCHEMA.split(";")):
+                    con.execute(stmt)
+            else:  # an older file: migrate in place, one version at a time, in this one transaction
+                for v in range(max(version, 1), SCHEMA_VERSION):
+                    for stmt in MIGRATIONS[v]:
+                        con.execute(stmt)
             con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -104,8 +119,10 @@ class ResultsStore(WriteMixin, QueryMixin):
         preset: str,
         config: Mapping[str, Any],
         env: Mapping[str, Any],
-        weights: Mapping[str, str] | None = None,
+        weights: Mapping[str, Any] | None = None,
         git_revision: str | None = None,
+        *,
+        status: str = "complete",
     ) -> int:
         """Record a new run and return its id.
 
@@ -113,17 +130,44 @@ class ResultsStore(WriteMixin, QueryMixin):
             preset: preset name or config file the run came from.
             config: the resolved configuration (JSON-serialisable; other objects are stored as ``str``).
             env: :func:`benchmarks.env.collect_env` output.
-            weights: artifact name -> sha256 of every weights file the run used.
+            weights: artifact name -> identity of the weights the run used
+                (:func:`pasd.hub.identify`: kind, value, path).
             git_revision: the code revision (``"<sha>-dirty"`` for a modified tree).
+            status: ``"running"`` for a run that will call :meth:`finish_run` (the runner);
+                ``"complete"`` (default) for a record written in one go.
+
+        Raises:
+            ValueError: unknown status.
         """
         check_key("preset", preset)
-        row = (preset, utc_now(), _dumps(config), _dumps(env), _dumps(weights or {}), git_revision)
+        if status not in RUN_STATUSES:
+            raise ValueError(f"run status {status!r} is not one of {RUN_STATUSES}")
+        row = (preset, utc_now(), _dumps(config), _dumps(env), _dumps(weights or {}), git_revision, status,
+               os.getpid(), socket.gethostname())  # fmt: skip
         with self._transaction() as con:
             cur = con.execute(
-                "INSERT INTO runs (preset, created_at, config, env, weights, git_revision) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (preset, created_at, config, env, weights, git_revision, status, pid, host)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, error: str | None = None) -> None:
+        """Mark a run ``"complete"``, ``"failed"`` or ``"interrupted"`` (with the error, if any).
+
+        Raises:
+            ValueError: unknown status. KeyError: unknown ``run_id``.
+        """
+        if status not in RUN_STATUSES or status == "running":
+            raise ValueError(
+                f"a run finishes as one of {[s for s in RUN_STATUSES if s != 'running']}, got {status!r}"
+            )
+        with self._transaction() as con:
+            self._require_run(con, run_id)
+            con.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE run_id = ?",
+                (status, utc_now(), error, int(run_id)),
+            )
 
 
 def _dumps(obj: Any) -> str:

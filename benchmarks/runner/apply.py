@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines.base import Method
+from pasd.utils.devices import check_device as _check_device
 
 logger = logging.getLogger(__name__)
 
@@ -60,25 +61,8 @@ def parse_params(pairs: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def check_device(device: str) -> None:
-    """Fail before any work when ``device`` is malformed or not present here.
-
-    Raises:
-        ValueError: Unparseable device, or CUDA/MPS requested where torch cannot see it.
-    """
-    import torch
-
-    try:
-        dev = torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(f"device {device!r} is not a torch device (cpu, cuda, cuda:1, mps): {exc}") from exc
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r}: torch sees no CUDA device here (torch {torch.__version__})")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) here")
-    elif dev.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device {device!r}: MPS is not available here")
+#: the suite's one device check (older import path)
+check_device = _check_device
 
 
 def output_dir(out: str | Path, method: Method, seed: int) -> Path:

@@ -1,22 +1,22 @@
-"""Content-addressed method outputs: a cached PNG is reused only for the same method+params, input and seed.
+"""Content-addressed method outputs: a cached PNG is reused only for the same method key, input and seed.
 
-Layout: ``OUT/outputs/<method>-<params hash>/<dataset>/seed<seed>/<item id>.png`` with a
+Layout: ``OUT/outputs/<method>-<method key>/<dataset>/seed<seed>/<item id>.png`` with a
 sidecar ``<item id>.input`` holding the SHA-256 of the input pixels it was made from. A PNG
 whose sidecar is missing or names other input bytes is recomputed. Both files are written
 atomically, PNG first, so a killed run leaves no partial file and no sidecar that vouches for
-a missing PNG; one sidecar per image keeps processes that share a folder from overwriting
-each other's records.
+a missing PNG. The method key (:meth:`baselines.base.Method.cache_key`) covers the method's
+resolved options, adapter version and weights identity. One sidecar per image keeps processes
+that share a folder from overwriting each other's records.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from pasd.utils.image_io import encode_png
 from pasd.utils.io import atomic_open, atomic_write_text
 
 
@@ -59,11 +59,19 @@ class OutputCache:
             return set()
         return {p.stem for p in self.dir.glob("*.input") if self.path(p.stem).is_file()}
 
+    def input_digests(self, ids: set[str] | None = None) -> dict[str, str]:
+        """Item id -> the input-pixel digest its cached output was made from (sidecars with a PNG)."""
+        out = {}
+        for item_id in sorted(self.cached_ids() if ids is None else ids):
+            try:
+                out[item_id] = self._sidecar(item_id).read_text().strip()
+            except OSError:
+                continue
+        return out
+
     def put(self, item_id: str, digest: str, image: np.ndarray) -> Path:
-        buf = io.BytesIO()
-        Image.fromarray(image).save(buf, format="PNG")
         dest = self.path(item_id)
         with atomic_open(dest, "wb") as fh:
-            fh.write(buf.getvalue())
+            fh.write(encode_png(image))
         atomic_write_text(self._sidecar(item_id), digest + "\n")
         return dest

@@ -1,6 +1,12 @@
-"""Bradley-Terry scores from the pairwise wins implied by rank-1 choices, with a rater bootstrap.
+"""Bradley-Terry scores from pairwise wins (2AFC answers, or those implied by rank-1 choices), with a
+rater bootstrap.
 
-Picking method *i* out of a displayed set implies *i* beat every other method shown. If raters
+In the pairwise design each decided answer is one comparison. "No visible difference" answers
+are left out of the fit: under Davidson's (1970) tie model, P(i beats j | not a tie) is still
+``p_i / (p_i + p_j)``, so the decided answers alone estimate the strengths without bias, whereas
+counting a tie as half a win each way pulls every strength toward equality. Ties are reported
+separately (tie rate, per pair). Picking method *i* out of a displayed set implies *i*
+beat every other method shown. If raters
 follow Luce's choice rule with strengths ``p``, the Bradley-Terry MLE on these implied wins is
 ``p`` again (in expectation), so the scores are comparable across studies with different method
 sets. The fit is Hunter's (2004) MM algorithm, run for many bootstrap replicates at once.
@@ -12,21 +18,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from benchmarks.study.spec import TIE
+
 #: virtual wins added in both directions of every pair, so a method with zero wins keeps a
 #: finite (small) score instead of diverging to 0
 PRIOR_WINS = 0.1
 
 
 def pairwise_wins(votes: pd.DataFrame, methods: list[str]) -> np.ndarray:
-    """``W[i, j]`` = times method i was chosen while j was shown.
+    """``W[i, j]`` = times method i was chosen while j was shown (ties are skipped).
 
     Args:
-        votes: columns ``chosen_method`` and ``display_order`` (list of methods shown).
+        votes: columns ``chosen_method`` (a method or :data:`~benchmarks.study.spec.TIE`) and
+            ``display_order`` (list of methods shown).
         methods: row/column order.
     """
     idx = {m: k for k, m in enumerate(methods)}
     wins = np.zeros((len(methods), len(methods)))
     for chosen, shown in zip(votes["chosen_method"], votes["display_order"]):
+        if chosen == TIE:  # no information on the order (see the module docstring)
+            continue
         i = idx[chosen]
         for m in shown:
             if m != chosen:

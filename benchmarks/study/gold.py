@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from pasd.utils.io import atomic_write_bytes
+from benchmarks.study.encode import decode_rgb, write_blind
 
 
 def _blur(img: Image.Image, rng: np.random.Generator) -> Image.Image:
@@ -57,10 +57,13 @@ def decoy_kinds(n: int) -> list[str]:
 
 
 def write_decoys(src: Path, out_dir: Path, n: int, seed: int) -> dict[str, Path]:
-    """Write ``n`` degraded copies of image ``src`` into ``out_dir`` as PNG.
+    """Write ``n`` degraded copies of image ``src`` into ``out_dir``, encoded like every study image.
+
+    Decoys go through :func:`benchmarks.study.encode.write_blind` (same format, no metadata, the
+    same fixed file time), so nothing but their pixels tells them from the clean option.
 
     Args:
-        src: the clean image (a real method output).
+        src: the clean image (a real method output, already re-encoded into the study).
         out_dir: folder for ``decoy_<kind>.png`` files.
         n: number of decoys (number of methods minus one).
         seed: seeds the noise so a study rebuilds byte-identical.
@@ -69,13 +72,10 @@ def write_decoys(src: Path, out_dir: Path, n: int, seed: int) -> dict[str, Path]
         decoy kind -> written path.
     """
     rng = np.random.default_rng(seed)
-    img = Image.open(src).convert("RGB")
+    img = Image.fromarray(decode_rgb(src), "RGB")
     out: dict[str, Path] = {}
     for kind in decoy_kinds(n):
         fn = DECOYS[kind.rstrip("0123456789")]
-        buf = io.BytesIO()
-        fn(img, rng).save(buf, format="PNG")
-        path = out_dir / f"decoy_{kind}.png"
-        atomic_write_bytes(path, buf.getvalue())
-        out[kind] = path
+        pixels = np.asarray(fn(img, rng).convert("RGB"), dtype=np.uint8)
+        out[kind] = write_blind(pixels, out_dir / f"decoy_{kind}.png")
     return out

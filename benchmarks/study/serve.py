@@ -17,7 +17,12 @@ def new_admin_token() -> str:
 
 
 def serve_study(
-    study_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, admin_token: str = ""
+    study_dir: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    admin_token: str = "",
+    forwarded_allow_ips: str | None = None,
+    **app_options,
 ) -> None:
     """Serve ``study_dir`` until interrupted.
 
@@ -26,6 +31,10 @@ def serve_study(
         host: interface to bind; the default keeps the study on this machine.
         port: TCP port (0 picks a free one).
         admin_token: secret for ``/admin``; must be at least 16 characters.
+        forwarded_allow_ips: proxy addresses whose ``X-Forwarded-For``/``-Proto`` are trusted (behind
+            a reverse proxy the client address, used by the rate limit, and https come from there).
+        **app_options: passed to :func:`benchmarks.study.server.create_app` (body cap, rate limit,
+            secure cookie, completion URL).
 
     Raises:
         ValueError: bad token or study file.
@@ -34,7 +43,12 @@ def serve_study(
     uvicorn = require("uvicorn", "study")
     from benchmarks.study.server import create_app
 
-    app = create_app(study_dir, admin_token)
+    app = create_app(study_dir, admin_token, **app_options)
     if host not in ("127.0.0.1", "localhost", "::1"):
         logger.warning("serving on %s: anyone who can reach this address can take part", host)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    proxy = (
+        {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
+        if forwarded_allow_ips
+        else {"proxy_headers": False}
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **proxy)

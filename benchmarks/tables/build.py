@@ -8,11 +8,12 @@ each row becomes three: ours, the paper's printed value, and the difference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from benchmarks.tables.grid import EMPTY, Cell, Grid, Row, delta_cell, result_cell
+from benchmarks.results.method_ids import base_method
+from benchmarks.tables.grid import EMPTY, PARTIAL_MARK, Cell, Grid, Row, count_cell, delta_cell, result_cell
 from benchmarks.tables.layouts import (
     ABLATION_FLAGS,
     ABLATION_HEADERS,
@@ -23,12 +24,12 @@ from benchmarks.tables.layouts import (
     table_aliases,
 )
 from benchmarks.tables.names import (
-    METHOD_NOTES,
     METRIC_NOTES,
     dataset_label,
     is_random_weights,
     method_caveat,
     method_label,
+    method_note,
     metric_display,
 )
 from benchmarks.tables.ranking import rank_marks
@@ -45,6 +46,8 @@ def build_table(
     datasets: Sequence[str] | None = None,
     caption_suffix: str = "",
     protocol_notes: Sequence[str] = (),
+    n_official: Mapping[str, int | None] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Grid:
     """Lay out ``results`` as the paper's Table ``table``.
 
@@ -59,6 +62,11 @@ def build_table(
         caption_suffix: appended to the caption (e.g. which run).
         protocol_notes: footnotes about how the numbers were made (reference set, style model;
             :func:`benchmarks.tables.protocol_notes.protocol_notes`), appended to the notes.
+        n_official: dataset -> size of its official set (default: the dataset registry's
+            ``expected_count``). Numbers on fewer images are flagged ``†``; every table shows the
+            image counts (an "Images" row per dataset, or column in Table 3).
+        labels: method entry id -> the label its preset gave it (``ResultsStore.method_labels``);
+            results are keyed by entry id, so two entries of one method are two columns.
 
     Returns:
         A :class:`Grid`; empty (no rows) when nothing belongs to the table.
@@ -74,13 +82,44 @@ def build_table(
     methods = ordered({k[1] for k in keys}, layout.methods, methods=True)
     metrics = ordered({k[2] for k in keys}, layout.metrics + EXTRA_METRIC_ORDER)
     caption = f"Table {table}: {layout.caption}{caption_suffix}"
+    official = _official_counts(ds_list, n_official)
+    labels = dict(labels or {})
     if table == 3:
-        grid = _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci)
+        grid = _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels)
     else:
-        grid = _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci)
-    grid.notes = _notes(table, methods, ci, pap is not None) + list(protocol_notes)
+        grid = _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels)
+    grid.notes = _notes(table, methods, ci, pap is not None, grid, ours, labels) + list(protocol_notes)
+    grid.table = table
+    grid.method_labels = labels
     grid.notes += list(dict.fromkeys(METRIC_NOTES[m] for m in metrics if m in METRIC_NOTES))
     return grid
+
+
+def _official_counts(ds_list: list[str], given: Mapping[str, int | None] | None) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for ds in ds_list:
+        if given is not None and given.get(ds) is not None:
+            out[ds] = int(given[ds])  # type: ignore[arg-type]
+            continue
+        try:
+            from benchmarks.datasets import DATASETS
+
+            out[ds] = DATASETS.get(ds).expected_count if ds in DATASETS else None
+        except ImportError:  # pragma: no cover - part of the same package
+            out[ds] = None
+    return out
+
+
+def _keyed(cell: Cell, ds: str, method: str, metric: str, n_official: int | None) -> Cell:
+    cell.dataset, cell.method, cell.metric, cell.n_official = ds, method, metric, n_official
+    return cell
+
+
+def _counts(ours: dict[Key, dict], ds: str, method: str, metrics: Sequence[str]) -> int | None:
+    """Images behind a method's numbers on a dataset: the largest n of its scored cells."""
+    ns = [ours[(ds, method, mt)].get("n") for mt in metrics if (ds, method, mt) in ours]
+    ns = [int(n) for n in ns if n is not None and n == n and not pd.isna(n)]
+    return max(ns) if ns else None
 
 
 def _index(df: pd.DataFrame | None, datasets: Sequence[str] | None) -> dict[Key, dict]:
@@ -91,8 +130,23 @@ def _index(df: pd.DataFrame | None, datasets: Sequence[str] | None) -> dict[Key,
     return {(r["dataset"], r["method"], r["metric"]): r for r in df.to_dict("records")}
 
 
-def _paper_cell(rec: dict | None) -> Cell:
-    return Cell(EMPTY, "empty") if rec is None else Cell(str(rec["text"]), "number", float(rec["value"]))
+def _paper_cell(rec: dict | None, n_official: int | None = None) -> Cell:
+    """A printed paper value; the paper evaluated on the official sets, so its n is the official count."""
+    if rec is None:
+        return Cell(EMPTY, "empty")
+    return Cell(str(rec["text"]), "number", float(rec["value"]), n=n_official, status="ok")
+
+
+def _paper_flags(rec_by_metric: list[dict | None], method: str) -> list[str]:
+    """Table 3's design columns of a paper row: from the paper CSV where it has them, else ours."""
+    for rec in rec_by_metric:
+        if rec is not None and all(
+            k in rec for k in ("degradation_removal", "high_level_info", "negative_prompt")
+        ):
+            vals = (rec["degradation_removal"], rec["high_level_info"], rec["negative_prompt"])
+            if all(isinstance(v, bool) for v in vals):
+                return ["✓" if v else "" for v in vals]
+    return ["✓" if f else "" for f in ABLATION_FLAGS.get(base_method(method), (False,) * 3)]
 
 
 def _mark(cells: list[Cell], metric: str) -> None:
@@ -102,18 +156,20 @@ def _mark(cells: list[Cell], metric: str) -> None:
         c.mark = m
 
 
-def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci) -> Grid:
+def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels) -> Grid:
     headers = ["Dataset", "Metric"] + (["Source"] if pap is not None else [])
-    grid = Grid(caption, headers, [method_label(m) for m in methods])
+    grid = Grid(caption, headers, [method_label(m, labels) for m in methods])
     for ds in ds_list:
         first = True
+        n_off = official.get(ds)
         for mt in metrics:
             if not any((ds, m, mt) in ours or (pap and (ds, m, mt) in pap) for m in methods):
                 continue
             disp = metric_display(mt)
             head = [dataset_label(ds) if first else "", disp.label]
             first = False
-            mine = [result_cell(ours.get((ds, m, mt)), disp.decimals, ci) for m in methods]
+            mine = [_keyed(result_cell(ours.get((ds, m, mt)), disp.decimals, ci, n_off), ds, m, mt, n_off)
+                    for m in methods]  # fmt: skip
             _mark(mine, mt)
             if pap is None:
                 grid.rows.append(Row(head, mine, ds))
@@ -121,43 +177,56 @@ def _metric_grid(caption, ds_list, methods, metrics, ours, pap, ci) -> Grid:
             if not any((ds, m, mt) in pap for m in methods):  # nothing to compare with: ours only
                 grid.rows.append(Row(head + ["ours"], mine, ds, "ours"))
                 continue
-            theirs = [_paper_cell(pap.get((ds, m, mt))) for m in methods]
+            theirs = [_keyed(_paper_cell(pap.get((ds, m, mt)), n_off), ds, m, mt, n_off) for m in methods]
             _mark(theirs, mt)
-            delta = [delta_cell(a, b, disp.decimals) for a, b in zip(mine, theirs)]
+            delta = [
+                _keyed(delta_cell(a, b, disp.decimals), ds, m, mt, n_off)
+                for a, b, m in zip(mine, theirs, methods)
+            ]
             grid.rows += [
                 Row(head + ["ours"], mine, ds, "ours"),
                 Row(["", disp.label, "paper"], theirs, ds, "paper"),
                 Row(["", disp.label, "Δ"], delta, ds, "delta"),
             ]
+        if not first:  # the dataset had rows: how many images each method's numbers rest on
+            counts = [count_cell(_counts(ours, ds, m, metrics), n_off) for m in methods]
+            label = ["", "Images"] + (["ours"] if pap is not None else [])
+            grid.rows.append(Row(label, counts, ds, "ours", kind="count"))
     return grid
 
 
-def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci) -> Grid:
+def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci, official, labels) -> Grid:
     headers = ["Dataset", "Exp.", *ABLATION_HEADERS] + (["Source"] if pap is not None else [])
-    grid = Grid(caption, headers, [metric_display(m).label for m in metrics])
+    grid = Grid(caption, headers, [metric_display(m).label for m in metrics] + ["Images"])
     for ds in ds_list:
         rows: list[Row] = []
+        n_off = official.get(ds)
         for meth in methods:
             if not any((ds, meth, mt) in ours or (pap and (ds, meth, mt) in pap) for mt in metrics):
                 continue
-            flags = ["✓" if f else "" for f in ABLATION_FLAGS.get(meth, (False,) * 3)]
-            head = [dataset_label(ds) if not rows else "", method_label(meth), *flags]
-            mine = []
-            for mt in metrics:
-                mine.append(result_cell(ours.get((ds, meth, mt)), metric_display(mt).decimals, ci))
+            flags = ["✓" if f else "" for f in ABLATION_FLAGS.get(base_method(meth), (False,) * 3)]
+            head = [dataset_label(ds) if not rows else "", method_label(meth, labels), *flags]
+            mine = [_keyed(result_cell(ours.get((ds, meth, mt)), metric_display(mt).decimals, ci, n_off),
+                           ds, meth, mt, n_off) for mt in metrics]  # fmt: skip
+            count = count_cell(_counts(ours, ds, meth, metrics), n_off)
             if pap is None:
-                rows.append(Row(head, mine, ds))
+                rows.append(Row(head, [*mine, count], ds))
                 continue
             if not any((ds, meth, mt) in pap for mt in metrics):
-                rows.append(Row(head + ["ours"], mine, ds, "ours"))
+                rows.append(Row(head + ["ours"], [*mine, count], ds, "ours"))
                 continue
-            theirs = [_paper_cell(pap.get((ds, meth, mt))) for mt in metrics]
-            delta = [delta_cell(a, b, metric_display(mt).decimals) for a, b, mt in zip(mine, theirs, metrics)]
-            blank = ["", method_label(meth), "", "", ""]
+            recs = [pap.get((ds, meth, mt)) for mt in metrics]
+            theirs = [_keyed(_paper_cell(r, n_off), ds, meth, mt, n_off) for r, mt in zip(recs, metrics)]
+            delta = [_keyed(delta_cell(a, b, metric_display(mt).decimals), ds, meth, mt, n_off)
+                     for a, b, mt in zip(mine, theirs, metrics)]  # fmt: skip
+            # the design columns describe the variant: the same check marks on all three rows
+            paper_head = ["", method_label(meth, labels), *_paper_flags(recs, meth)]
             rows += [
-                Row(head + ["ours"], mine, ds, "ours"),
-                Row(blank + ["paper"], theirs, ds, "paper"),
-                Row(blank + ["Δ"], delta, ds, "delta"),
+                Row(head + ["ours"], [*mine, count], ds, "ours"),
+                Row(paper_head + ["paper"], [*theirs, count_cell(n_off, n_off)], ds, "paper"),
+                Row(
+                    ["", method_label(meth, labels), *flags, "Δ"], [*delta, Cell(EMPTY, "empty")], ds, "delta"
+                ),
             ]
         for source in ("ours", "paper"):  # marks per metric column, within the dataset
             same = [r for r in rows if r.source == source]
@@ -167,12 +236,41 @@ def _variant_grid(caption, ds_list, methods, metrics, ours, pap, ci) -> Grid:
     return grid
 
 
-def _notes(table: int, methods: list[str], ci: bool, paper: bool) -> list[str]:
+def _notes(
+    table: int,
+    methods: list[str],
+    ci: bool,
+    paper: bool,
+    grid: Grid,
+    ours: dict[Key, dict],
+    labels: Mapping[str, str] | None = None,
+) -> list[str]:
     where = "column (per dataset)" if table == 3 else "row"
     notes = [
         f"Bold: best, underlined: second best in each {where}, by the metric's arrow; tied values share a mark.",
-        f"{EMPTY}: not run; 'weights missing' / 'not available' / 'failed': no number was computed.",
+        f"{EMPTY}: not run; 'weights missing' / 'not available' / 'data missing' / 'failed' / 'interrupted': "
+        "no number was computed.",
+        "Images: how many images each method's numbers rest on, of the official set's size.",
     ]
+    partial = sorted({(c.dataset, c.n, c.n_official) for r in grid.rows for c in r.cells if c.partial})
+    if partial:
+        where_ = "; ".join(f"{dataset_label(d)}: {n} of {n_off}" for d, n, n_off in partial)
+        notes.append(
+            f"{PARTIAL_MARK}: computed on fewer images than the official set ({where_}); "
+            "not comparable with numbers on the full set (the paper's)."
+        )
+    stopped = sorted(
+        {
+            int(r["run_id"])
+            for r in ours.values()
+            if r.get("status") == "pending" and r.get("run_status") != "running"
+        }
+    )
+    if stopped:
+        notes.append(
+            f"interrupted: run(s) {', '.join(map(str, stopped))} stopped before scoring these cells; "
+            "rerun the same command to resume."
+        )
     if ci:
         notes.append(
             "[lo, hi]: bootstrap confidence interval of the mean over images, as recorded by the run."
@@ -186,12 +284,25 @@ def _notes(table: int, methods: list[str], ci: bool, paper: bool) -> list[str]:
                 "The paper's Table 3 FID of PASD (7.2620) equals its Table 1 RealSR CLIP-FID of PASD; "
                 "that column may be CLIP-FID."
             )
-    notes += [METHOD_NOTES[m] for m in methods if m in METHOD_NOTES]
+    notes += list(dict.fromkeys(method_note(m) for m in methods if method_note(m)))
     for m in methods:
         if is_random_weights(m):
             notes.append(
-                f"{method_label(m)}: tiny random weights; its numbers only test the plumbing, they are not results."
+                f"{method_label(m, labels)}: tiny random weights; its numbers only test the plumbing, they are "
+                "not results."
             )
         elif method_caveat(m):
-            notes.append(f"{method_label(m)}: {method_caveat(m)}.")
+            notes.append(f"{method_label(m, labels)}: {method_caveat(m)}.")
+    if any(_int(r.get("n_seeds")) > 1 for r in ours.values()):
+        notes.append(
+            "Cells over several seeds show the mean of the seeds' values (no interval: each seed's is over "
+            "images); each seed's value is in the cell's note and in `pasd-bench results show`."
+        )
     return notes
+
+
+def _int(v: object) -> int:
+    try:
+        return 0 if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from benchmarks.results.method_ids import base_method, split_method_id
 from benchmarks.tables.names import METHODS, is_random_weights
 
 
@@ -82,23 +83,27 @@ def get_layout(table: int) -> Layout:
 
 
 def is_ablation(method: str) -> bool:
-    return method.startswith("pasd-abl-")
+    return base_method(method).startswith("pasd-abl-")
 
 
 def select_rows(df: pd.DataFrame, table: int) -> pd.DataFrame:
-    """The rows of a long frame (``method``, ``dataset``, ...) that belong to Table ``table``."""
+    """The rows of a long frame (``method``, ``dataset``, ...) that belong to Table ``table``.
+
+    ``method`` may hold entry ids (``pasd[steps=50]``): the table is chosen by the registry name.
+    """
     get_layout(table)
     if df.empty:
         return df
-    abl = df["method"].map(is_ablation)
-    styl = df["method"].isin(STYLIZATION_METHODS) | df["dataset"].isin(LAYOUTS[2].datasets)
+    base = df["method"].map(base_method)
+    abl = base.map(is_ablation)
+    styl = base.isin(STYLIZATION_METHODS) | df["dataset"].isin(LAYOUTS[2].datasets)
     if table == 1:
         keep = ~abl & ~styl
     elif table == 2:
         keep = ~abl & styl
     else:
         abl_sets = set(df.loc[abl, "dataset"])
-        keep = abl | ((df["method"] == "pasd") & df["dataset"].isin(abl_sets))
+        keep = abl | ((base == "pasd") & df["dataset"].isin(abl_sets))
     return df[keep]
 
 
@@ -109,18 +114,31 @@ ALIASES: dict[int, dict[str, str]] = {2: {"pasd-stylize": "pasd"}}
 def table_aliases(df: pd.DataFrame, table: int) -> pd.DataFrame:
     """``df`` with method keys renamed to the paper's column keys of Table ``table`` (a copy when renamed)."""
     aliases = ALIASES.get(table, {})
-    if df.empty or not aliases or not df["method"].isin(list(aliases)).any():
+    if df.empty or not aliases or not df["method"].map(base_method).isin(list(aliases)).any():
         return df
-    return df.assign(method=df["method"].replace(aliases))
+
+    def rename(method: str) -> str:
+        name, key = split_method_id(method)
+        if name not in aliases:
+            return method
+        return aliases[name] + (f"[{key}]" if key else "")
+
+    return df.assign(method=df["method"].map(rename))
 
 
 def ordered(found: Iterable[str], preferred: Sequence[str], *, methods: bool = False) -> list[str]:
     """``found`` keys in ``preferred`` order, then the rest; for methods, known names before unknown
     ones and tiny random-weight methods last (they are plumbing, not results)."""
     found = set(found)
+    if methods:  # entry ids (pasd[steps=50]) sort right after their method
+        pref, known = list(preferred), list(METHODS)
+
+        def key(m: str) -> tuple:
+            b = base_method(m)
+            if b in pref:
+                return (0, pref.index(b), m != b, m)
+            return (1, is_random_weights(m), known.index(b) if b in known else len(known), m)
+
+        return sorted(found, key=key)
     head = [k for k in preferred if k in found]
-    rest = sorted(found - set(head))
-    if methods:
-        known = list(METHODS)
-        rest.sort(key=lambda m: (is_random_weights(m), known.index(m) if m in known else len(known), m))
-    return head + rest
+    return head + sorted(found - set(head))

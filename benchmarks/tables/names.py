@@ -3,11 +3,18 @@
 Keys are the registries' lower-case names; labels follow the paper's spelling ("CLIP-FID↓",
 "Real-ESRGAN", "DIV2K valid"). A method whose key contains ``tiny`` runs with tiny random weights:
 its label always says so, so a plumbing number is never mistaken for a result.
+
+Method keys in results are preset entry ids (:mod:`benchmarks.results.method_ids`): ``name``, or
+``name[label]`` for an entry a preset labels or lists twice. Every lookup here goes by the registry
+name; the label is shown (the entry's own label when the run recorded one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from benchmarks.results.method_ids import base_method, split_method_id
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ METHODS: dict[str, str] = {
     "ldl": "LDL",
     "femasr": "FeMaSR",
     "swinir-gan": "SwinIR-GAN",
+    "swinir-gan-m": "SwinIR-GAN (M)",
+    "swinir-gan-l": "SwinIR-GAN (L)",
     "ldm": "LDM",
     "sd-upscaler": "SD Upscaler",
     "stablesr": "StableSR",
@@ -146,23 +155,42 @@ def higher_is_better(key: str) -> bool | None:
 
 
 def is_random_weights(method: str) -> bool:
-    """True for tiny random-weight methods (key contains ``tiny``), whose numbers mean nothing."""
-    return "tiny" in method.lower()
+    """True for tiny random-weight methods (registry name contains ``tiny``), whose numbers mean nothing."""
+    return "tiny" in base_method(method).lower()
 
 
-def method_label(method: str) -> str:
+def method_label(method: str, labels: Mapping[str, str] | None = None) -> str:
     """Paper spelling for known methods; tiny ones are flagged: ``"pasd-tiny (random weights)"``,
-    released-weight stand-ins too: ``"CartoonGAN (released weights)"``."""
-    if is_random_weights(method):
-        return f"{method} {RANDOM_WEIGHTS_TAG}"
-    if method in CAVEATS:
-        return f"{METHODS.get(method, method)} {RELEASED_WEIGHTS_TAG}"
-    return METHODS.get(method, method)
+    released-weight stand-ins too: ``"CartoonGAN (released weights)"``.
+
+    Args:
+        method: a method key or entry id (``"pasd[steps=50]"`` -> ``"PASD [steps=50]"``).
+        labels: entry id -> the label its preset gave it (``ResultsStore.method_labels``); a
+            labelled entry is shown by its label (``folder[...]`` -> ``"StableSR (released outputs)"``).
+    """
+    name, key = split_method_id(method)
+    given = (labels or {}).get(method)
+    if given:
+        text = given
+    elif is_random_weights(name):
+        text = name + (f" [{key}]" if key else "")
+    else:
+        text = METHODS.get(name, name) + (f" [{key}]" if key else "")
+    if is_random_weights(name):
+        return text if RANDOM_WEIGHTS_TAG in text else f"{text} {RANDOM_WEIGHTS_TAG}"
+    if name in CAVEATS:
+        return text if RELEASED_WEIGHTS_TAG in text else f"{text} {RELEASED_WEIGHTS_TAG}"
+    return text
 
 
 def method_caveat(method: str) -> str | None:
     """The footnote for a method whose numbers are not comparable with the paper's, else ``None``."""
-    return CAVEATS.get(method)
+    return CAVEATS.get(base_method(method))
+
+
+def method_note(method: str) -> str | None:
+    """What the row is, for methods whose name alone does not say (``ldm``: which weights)."""
+    return METHOD_NOTES.get(base_method(method))
 
 
 def dataset_label(dataset: str) -> str:

@@ -20,7 +20,7 @@ def protocol_notes(configs: Iterable[dict[str, Any]], table: int) -> list[str]:
     """
     if table != 2:
         return []
-    from benchmarks.runner.protocol import describe_reference
+    from benchmarks.runner.shared_settings import describe_reference
 
     refs, styles, controls = {}, {}, {}
     for cfg in configs:

@@ -2,7 +2,8 @@
 
 Marks: Markdown ``**best**`` / ``<u>second</u>``; LaTeX ``\\textbf{}`` / ``\\underline{}`` (the
 table needs ``booktabs``, ``graphicx`` for ``\\resizebox`` and ``amssymb`` for ``\\checkmark``);
-HTML ``<strong>`` / ``<u>``; CSV has no markup (plain text of each cell).
+HTML ``<strong>`` / ``<u>``. A number on fewer images than the official set gets ``†``. CSV is tidy
+(one row per number, see :func:`to_csv`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import html
 import io
 from typing import Literal
 
-from benchmarks.tables.grid import Cell, Grid
+from benchmarks.tables.grid import PARTIAL_MARK, Cell, Grid
 
 Format = Literal["md", "tex", "csv"]
 FORMATS: tuple[str, ...] = ("md", "tex", "csv")
@@ -36,10 +37,10 @@ def render(grid: Grid, fmt: str) -> str:
 def _md_cell(c: Cell) -> str:
     text = c.text.replace("|", "\\|")
     if c.mark == "best":
-        return f"**{text}**"
-    if c.mark == "second":
-        return f"<u>{text}</u>"
-    return text
+        text = f"**{text}**"
+    elif c.mark == "second":
+        text = f"<u>{text}</u>"
+    return text + (PARTIAL_MARK if c.partial else "")
 
 
 def to_markdown(grid: Grid) -> str:
@@ -66,6 +67,7 @@ _TEX_SYMBOLS = {
     "Δ": r"$\Delta$",
     "—": "--",
     "−": "$-$",
+    "†": r"$^\dagger$",
 }
 
 
@@ -80,10 +82,10 @@ def tex_escape(text: str) -> str:
 def _tex_cell(c: Cell) -> str:
     text = tex_escape(c.text)
     if c.mark == "best":
-        return rf"\textbf{{{text}}}"
-    if c.mark == "second":
-        return rf"\underline{{{text}}}"
-    return text
+        text = rf"\textbf{{{text}}}"
+    elif c.mark == "second":
+        text = rf"\underline{{{text}}}"
+    return text + (tex_escape(PARTIAL_MARK) if c.partial else "")
 
 
 def to_latex(grid: Grid) -> str:
@@ -108,13 +110,54 @@ def to_latex(grid: Grid) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the columns of the tidy CSV (one row per number; pandas: ``pd.read_csv(path)``)
+CSV_COLUMNS: tuple[str, ...] = (
+    "table", "dataset", "method", "method_label", "metric", "source", "value", "ci_low", "ci_high", "n",
+    "n_official", "partial", "status", "mark", "text",
+)  # fmt: skip
+#: Table 3 adds the variant's design columns
+CSV_TABLE3_COLUMNS: tuple[str, ...] = ("degradation_removal", "high_level_info", "negative_prompt")
+
+
+def _csv_num(v: float | int | None) -> str:
+    return "" if v is None else repr(float(v)) if isinstance(v, float) else str(v)
+
+
 def to_csv(grid: Grid) -> str:
-    """The same rows and columns as plain text (no marks), one header line."""
+    """A tidy table: one row per result (ours, the paper's, or their difference), one value per column.
+
+    Columns :data:`CSV_COLUMNS` (plus :data:`CSV_TABLE3_COLUMNS` for Table 3): ``value`` is the
+    full-precision number (empty for a status such as "weights missing", named in ``status``),
+    ``ci_low``/``ci_high`` its bootstrap CI, ``n`` the images it rests on and ``n_official`` the
+    official set's size (``partial`` = 1 when ``n < n_official``); ``mark`` is best/second and
+    ``text`` the cell as printed, ``method_label`` the method as tables show it (random-weight
+    methods say so). No cell is left blank to mean "same as above".
+    """
+    from benchmarks.results.method_ids import base_method
+    from benchmarks.tables.layouts import ABLATION_FLAGS
+    from benchmarks.tables.names import method_label
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(grid.label_headers + grid.column_headers)
+    extra = CSV_TABLE3_COLUMNS if grid.table == 3 else ()
+    w.writerow([*CSV_COLUMNS, *extra])
     for row in grid.rows:
-        w.writerow(row.labels + [c.text for c in row.cells])
+        if row.kind != "data":
+            continue
+        for c in row.cells:
+            if c.kind == "empty" or c.metric is None:
+                continue
+            value = c.value if c.kind in ("number", "delta") else None
+            status = c.status or ("ok" if c.kind in ("number", "delta") else "")
+            label = method_label(c.method or "", grid.method_labels)
+            rec = [grid.table or "", c.dataset, c.method, label, c.metric, row.source, _csv_num(value),
+                   _csv_num(c.ci_low), _csv_num(c.ci_high), _csv_num(c.n), _csv_num(c.n_official),
+                   int(c.partial), status, c.mark or "", c.text]  # fmt: skip
+            if extra:
+                rec += [
+                    int(f) for f in ABLATION_FLAGS.get(base_method(c.method or ""), (False, False, False))
+                ]
+            w.writerow(rec)
     return buf.getvalue()
 
 
@@ -137,6 +180,8 @@ def to_html(grid: Grid) -> str:
                 text = f"<strong>{text}</strong>"
             elif c.mark == "second":
                 text = f"<u>{text}</u>"
+            if c.partial:
+                text += f'<sup title="fewer images than the official set">{PARTIAL_MARK}</sup>'
             title = f' title="{esc(c.title)}"' if c.title else ""
             out.append(f'<td class="{c.kind}"{title}>{text}</td>')
         out.append("</tr>")

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from benchmarks.results import ResultsStore
+from benchmarks.results.seeds import mean_over_seeds
 from benchmarks.tables.build import build_table
 from benchmarks.tables.grid import Grid
 from benchmarks.tables.paper import load_paper_table
@@ -43,13 +46,15 @@ def make_table(
     with ResultsStore(results, create=False) as store:
         if run_id is not None:
             store.run(run_id)  # KeyError naming the known runs
-        df = store.set_level(run_id)
+        df = mean_over_seeds(store.set_level(run_id))
         configs = run_configs(store, df, run_id)
+        official = official_counts(store, run_id)
+        labels = store.method_labels(run_id)
     ref = load_paper_table(table, paper_dir) if paper else None
     suffix = f" (run {run_id})" if run_id is not None else ""
     return build_table(
         table, df, paper=ref, ci=ci, datasets=datasets, caption_suffix=suffix,
-        protocol_notes=protocol_notes(configs, table),
+        protocol_notes=protocol_notes(configs, table), n_official=official, labels=labels,
     )  # fmt: skip
 
 
@@ -57,6 +62,13 @@ def run_configs(store: ResultsStore, df, run_id: int | None) -> list[dict]:
     """The recorded configs of the runs whose cells ``df`` shows (one run, or every run contributing)."""
     ids = [run_id] if run_id is not None else sorted({int(r) for r in df.get("run_id", [])})
     return [store.run(i)["config"] for i in ids]
+
+
+def official_counts(store: ResultsStore, run_id: int | None = None) -> dict[str, int | None]:
+    """Dataset -> official set size, as the runs recorded it (older stores: from the dataset registry)."""
+    ds = store.datasets(run_id)
+    # n_official is a nullable Int64 column: a dataset without an official size reads pd.NA
+    return {r.dataset: (None if pd.isna(r.n_official) else int(r.n_official)) for r in ds.itertuples()}
 
 
 def write_table(grid: Grid, fmt: str, out: str | Path | None = None) -> str:

@@ -26,18 +26,39 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def new_manifest(config: DegradationConfig, seed: int, crop: int | None) -> dict[str, Any]:
-    """An empty manifest; ``settings`` is what must match for a run to resume into a folder."""
-    return {
+def new_manifest(
+    config: DegradationConfig,
+    seed: int,
+    crop: int | None,
+    alpha: str = "error",
+    hq_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """An empty manifest; ``settings`` is what must match for a run to resume into a folder.
+
+    Args:
+        alpha: the translucent-alpha policy; recorded in ``settings`` only when it is not the
+            default, so folders made before the option existed still resume.
+        hq_dir: the HQ folder (recorded, so ``pasd-bench data verify synth`` can find the sources).
+    """
+    settings: dict[str, Any] = {
+        "config": config.to_dict(),
+        "seed": int(seed),
+        "scale": config.scale,
+        "crop": crop,
+    }
+    if alpha != "error":
+        settings["alpha"] = alpha
+    out: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         # through JSON so a fresh manifest compares equal to one read back from disk
-        "settings": json.loads(
-            json.dumps({"config": config.to_dict(), "seed": int(seed), "scale": config.scale, "crop": crop})
-        ),
+        "settings": json.loads(json.dumps(settings)),
         "versions": package_versions(),
         "images": {},
         "duplicates": {},
     }
+    if hq_dir is not None:
+        out["hq_dir"] = str(Path(hq_dir).resolve())
+    return out
 
 
 def load_manifest(path: str | Path) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from pasd.degradation.manifest import (
     write_manifest,
 )
 from pasd.degradation.worker import SynthTask, init_worker, run_task
+from pasd.utils.image_io import DEFAULT_ALPHA, IMAGE_SUFFIXES, AlphaPolicy, check_alpha_policy
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def synthesize_folder(
     crop: int | None = None,
     workers: int = 1,
     progress: bool = True,
+    alpha: AlphaPolicy = DEFAULT_ALPHA,
 ) -> SynthReport:
     """Degrade every image under ``hq_dir`` into ``out_dir``.
 
@@ -65,6 +67,8 @@ def synthesize_folder(
         crop: square HQ crop size (a multiple of the scale) or ``None`` for whole images.
         workers: processes (1 runs in this process). The output does not depend on it.
         progress: show a progress bar.
+        alpha: what to do with translucent HQ alpha channels (:mod:`pasd.utils.image_io`);
+            by default such an image is skipped with the reason in the manifest.
 
     Returns:
         A :class:`SynthReport`.
@@ -80,13 +84,14 @@ def synthesize_folder(
         raise ValueError(f"crop must be a positive multiple of scale {config.scale}, got {crop}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    check_alpha_policy(alpha)
     if hq_dir.resolve() == out_dir.resolve() or hq_dir.resolve() in out_dir.resolve().parents:
         raise ValueError(f"--out {out_dir} must not be inside --hq {hq_dir}")
     images = list_images(hq_dir)
     if not images:
-        raise ValueError(f"no images ({', '.join(('png', 'jpg', 'bmp', 'tif', 'webp'))}) under {hq_dir}")
+        raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) under {hq_dir}")
 
-    manifest = new_manifest(config, seed, crop)
+    manifest = new_manifest(config, seed, crop, alpha=alpha, hq_dir=hq_dir)
     old = load_manifest(out_dir / MANIFEST_NAME)
     if old is not None:
         if old["settings"] != manifest["settings"]:
@@ -106,7 +111,7 @@ def synthesize_folder(
             report.reused.append(image_id)
             continue
         rel = path.relative_to(hq_dir).as_posix()
-        tasks.append(SynthTask(image_id, str(path), rel, str(out_dir), config, seed, crop))
+        tasks.append(SynthTask(image_id, str(path), rel, str(out_dir), config, seed, crop, alpha))
     logger.info("%d images to degrade, %d already done", len(tasks), len(report.reused))
 
     last_flush = time.monotonic()

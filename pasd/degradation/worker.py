@@ -30,6 +30,7 @@ class SynthTask:
     config: DegradationConfig
     seed: int
     crop: int | None
+    alpha: str = "error"
 
 
 def init_worker(threads: int | None) -> None:
@@ -53,7 +54,7 @@ def run_task(task: SynthTask) -> dict[str, Any]:
     """
     entry: dict[str, Any] = {"source": task.rel_path, "warnings": []}
     try:
-        rgb8, warnings = read_rgb8(task.path)
+        rgb8, warnings = read_rgb8(task.path, task.alpha)  # type: ignore[arg-type]
         hq8, box, crop_warnings = prepare_hq(rgb8, task.image_id, task.seed, task.config, task.crop)
         warnings += crop_warnings
         params = sample_params(task.config, image_rng(task.seed, task.image_id))

@@ -14,6 +14,7 @@ Loaders raise :class:`MissingWeightsError`, whose message lists the paths search
 from pasd.hub.caches import ENV_HOME, bench_home
 from pasd.hub.download import fetch
 from pasd.hub.errors import MissingWeightsError
+from pasd.hub.identity import identify
 from pasd.hub.registry import (
     ARTIFACTS_FILE,
     Artifact,
@@ -35,6 +36,7 @@ __all__ = [
     "candidates",
     "fetch",
     "get_artifact",
+    "identify",
     "list_artifacts",
     "load_artifacts",
     "locate",

@@ -45,6 +45,13 @@ def _check_reachable(url: str) -> None:
         pass
 
 
+def _hf_endpoint() -> str:
+    """The Hugging Face endpoint huggingface_hub downloads from (``HF_ENDPOINT``; a mirror or a test server)."""
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
 def _target_dir(artifact: Artifact) -> Path | None:
     """Where ``fetch`` writes: ``$PASD_BENCH_HOME/weights/NAME`` when set, else the library's cache.
 
@@ -122,9 +129,7 @@ def fetch(name: str) -> ArtifactReport:
     if offline:
         raise fail(f"offline ({offline} is set)")
 
-    probe = (
-        "https://huggingface.co" if artifact.cache == "hf" else next(f.url for f in artifact.files if f.url)
-    )
+    probe = _hf_endpoint() if artifact.cache == "hf" else next(f.url for f in artifact.files if f.url)
     try:
         _check_reachable(probe)
     except OSError as exc:

@@ -1,4 +1,8 @@
-"""SHA-256 of (possibly multi-GB) files, remembered by (path, size, mtime) so verify is cheap twice."""
+"""SHA-256 of (possibly multi-GB) files, remembered by (path, size, mtime, ctime) so verify is cheap twice.
+
+The change time is part of the key because an mtime can be set back (``rsync -a``, ``cp -p``,
+``os.utime``) while the content changed; the ctime cannot: every write, copy or rename moves it.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,30 @@ from pasd.utils.io import atomic_write_json
 _CHUNK = 1 << 20
 
 
-def sha256_file(path: str | os.PathLike, *, use_cache: bool = True) -> str:
-    """Hex SHA-256 of ``path``; a digest already computed for the same size and mtime is reused."""
-    path = Path(path).resolve()
+def _cache_key(path: Path) -> str:
     st = path.stat()
-    key = f"{path}|{st.st_size}|{st.st_mtime_ns}"
+    return f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+
+
+def cached_sha256(path: str | os.PathLike) -> str | None:
+    """The digest :func:`sha256_file` already computed for this path, size and times, or ``None``.
+
+    Never reads the file itself: this is what run records and cache keys can afford.
+    """
+    cache_file = bench_home() / "sha256-cache.json"
+    try:
+        key = _cache_key(Path(path).resolve())
+        cache = json.loads(cache_file.read_text()) if cache_file.is_file() else {}
+    except (OSError, ValueError):
+        return None
+    value = cache.get(key) if isinstance(cache, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def sha256_file(path: str | os.PathLike, *, use_cache: bool = True) -> str:
+    """Hex SHA-256 of ``path``; a digest already computed for the same size and times is reused."""
+    path = Path(path).resolve()
+    key = _cache_key(path)
     cache_file = bench_home() / "sha256-cache.json"
     cache: dict[str, str] = {}
     if use_cache and cache_file.is_file():

@@ -169,11 +169,12 @@ def paca_up_block_forward(
                 encoder_attention_mask=encoder_attention_mask,
                 return_dict=False,
             )[0]
-        # the residual map (B, c, h, w) becomes an h*w-token context of width c
+        # the residual map (B, c, h, w) becomes an h*w-token context of width c. The official UNet
+        # calls UpBlock2D without cross_attention_kwargs, so its PACA never sees them (e.g. a LoRA scale)
         hidden_states = block.pixel_attentions[i](
             hidden_states,
             encoder_hidden_states=pixel_state.flatten(2).transpose(1, 2),
-            cross_attention_kwargs=cross_attention_kwargs,
+            cross_attention_kwargs=cross_attention_kwargs if attentions is not None else None,
             return_dict=False,
         )[0]
     if block.upsamplers is not None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from pasd.utils.image_io import DEFAULT_ALPHA, AlphaPolicy, UnreadableImageError, is_image_file, read_image
+from pasd.utils.image_io import IMAGE_SUFFIXES as IMAGE_SUFFIXES  # re-exported: older imports
 from pasd.utils.io import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 @dataclass
@@ -39,7 +39,7 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+            files += sorted(f for f in p.iterdir() if is_image_file(f))
         elif p.is_file():
             files.append(p)
         else:
@@ -60,11 +60,14 @@ def run_batch(
     out_dir: Path,
     seed: int = 0,
     progress: bool = True,
+    alpha: AlphaPolicy = DEFAULT_ALPHA,
 ) -> BatchSummary:
     """Write ``out_dir/<stem>.png`` = ``restore(rgb_uint8, generator)`` for each file not done yet.
 
     Every image gets a fresh CPU generator seeded with ``seed``, so an output does not depend on
-    which other images ran before it (reruns and subsets give the same bytes).
+    which other images ran before it (reruns and subsets give the same bytes). Inputs are decoded
+    by :func:`pasd.utils.image_io.read_image` (``alpha``: its translucent-alpha policy), as in
+    every other command.
     """
     from tqdm.auto import tqdm
 
@@ -76,12 +79,14 @@ def run_batch(
             summary.skipped.append(dest)
             continue
         try:
-            with Image.open(path) as im:
-                rgb = np.asarray(im.convert("RGB"))
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            decoded = read_image(path, alpha)
+        except UnreadableImageError as exc:
             logger.warning("skipping unreadable input %s: %s", path, exc)
             summary.failed.append((path, f"unreadable: {exc}"))
             continue
+        for note in decoded.notes:
+            logger.info("%s: %s", path, note)
+        rgb = decoded.pixels
         out = restore(rgb, torch.Generator("cpu").manual_seed(seed))
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="PNG")

@@ -39,6 +39,7 @@ def load_pipeline(
     style_alpha: float = 1.0,
     lora: str | Path | None = None,
     lora_multiplier: float = 0.6,
+    lora_semantics: str = "official",
     lcm_lora: str | Path | None = None,
     zero_snr: bool = False,
     scheduler_dir: str | Path | None = None,
@@ -46,6 +47,7 @@ def load_pipeline(
     """Load a :class:`~pasd.pipeline.PASDPipeline`, personalize it, move it to ``device``/``dtype``.
 
     Weights load directly in ``dtype``; base-model blending is computed in float32 per tensor.
+    ``lora_semantics``: ``"official"`` (PASD's merge, ``.alpha`` ignored) or ``"diffusers"``.
 
     Returns:
         The pipeline, progress bars left on.
@@ -54,15 +56,21 @@ def load_pipeline(
     from pasd.pipeline.pipeline import PASDPipeline
 
     torch_dtype = parse_dtype(dtype, device)
+    # the official script personalizes the float32 models and casts afterwards; do the same so
+    # blended / merged weights are rounded to fp16 once
+    personalize = style_model is not None or lora is not None
+    load_dtype = torch.float32 if personalize else torch_dtype
     pipe = PASDPipeline.from_pretrained(
-        base_dir, pasd_dir, torch_dtype=torch_dtype, zero_snr=zero_snr, scheduler_dir=scheduler_dir
+        base_dir, pasd_dir, torch_dtype=load_dtype, zero_snr=zero_snr, scheduler_dir=scheduler_dir
     )
     if style_model is not None:
         swap_base_model(pipe, style_model, alpha=style_alpha)
     if lora is not None:
-        merge_lora(pipe, lora, multiplier=lora_multiplier)
+        merge_lora(pipe, lora, multiplier=lora_multiplier, semantics=lora_semantics)
     if lcm_lora is not None:
         enable_lcm_lora(pipe, lcm_lora)
+    if load_dtype != torch_dtype:
+        return pipe.to(device, torch_dtype)
     return pipe.to(device)  # loaded in torch_dtype: diffusers warns when casting afterwards
 
 

@@ -37,14 +37,11 @@ def tensor_to_uint8(image: torch.Tensor) -> np.ndarray:
 
 
 def short_side_resize(image: Image.Image, size: int, max_size: int | None = None) -> Image.Image:
-    """Bilinear resize so the short side is ``size`` (torchvision ``Resize(size, max_size)`` rule)."""
-    w, h = image.size
-    short, long = min(w, h), max(w, h)
-    new_short, new_long = size, int(size * long / short)
-    if max_size is not None and new_long > max_size:
-        new_short, new_long = int(max_size * short / long), max_size
-    new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
-    return image.resize((new_w, new_h), Image.BILINEAR)
+    """torchvision ``Resize(size, max_size=max_size, interpolation=BILINEAR)`` on a PIL image (official)."""
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms.functional import resize
+
+    return resize(image, size, interpolation=InterpolationMode.BILINEAR, max_size=max_size)
 
 
 def processing_image(

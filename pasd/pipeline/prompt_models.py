@@ -1,6 +1,6 @@
-"""Prompt sources backed by networks: ResNet-50 class, YOLOv8 detection counts, BLIP caption.
+"""Prompt sources backed by networks: ResNet-50 class, YOLOv8 detection counts, CoCa and BLIP captions.
 
-Weights come only from :mod:`pasd.hub` (``resnet50``, ``yolov8n``, ``blip-caption``); a missing
+Weights come only from :mod:`pasd.hub` (``resnet50``, ``yolov8n``, ``coca-vit-l14``, ``blip-caption``); a missing
 artifact raises :class:`pasd.hub.MissingWeightsError` naming ``pasd-bench weights fetch NAME``.
 """
 
@@ -92,23 +92,87 @@ def format_counts(names: list[str]) -> str:
     return ", ".join(f"{n} {name}" for name, n in Counter(names).items())
 
 
-@PROMPT_SOURCES.register("caption")
-class BlipCaptionPromptSource(PromptSource):
-    """A BLIP caption (transformers ``BlipForConditionalGeneration``), degradation words made positive.
+#: the official default captioner (test_pasd.py load_high_level_net, without --use_blip)
+COCA_MODEL = "coca_ViT-L-14"
+COCA_PRETRAINED = "mscoco_finetuned_laion2B-s13B-b90k"
 
-    The official default captioner is BLIP base fine-tuned on COCO (via LAVIS); the ``blip-caption``
-    artifact is the same model family in transformers format.
+
+@PROMPT_SOURCES.register("caption")
+class CocaCaptionPromptSource(PromptSource):
+    """The official default caption: open_clip CoCa ViT-L/14 fine-tuned on MS-COCO, beam search.
+
+    Reproduces test_pasd.py: ``open_clip.create_model_and_transforms("coca_ViT-L-14",
+    pretrained="mscoco_finetuned_laion2B-s13B-b90k")``, its validation transform,
+    ``model.generate(image)`` with open_clip's defaults (beam search, 6 beams in 3 groups, 30
+    tokens), ``open_clip.decode`` cut at ``<end_of_text>``, then "blurry"->"clear",
+    "noisy"->"clean". The caption keeps open_clip's trailing space. The official script leaves the
+    model on the CPU in float32 (its ``torch.cuda.amp.autocast`` has no effect there); this source
+    runs float32 on ``device``.
 
     Args:
-        weights_path: Explicit model folder (else ``pasd.hub.resolve("blip-caption")``).
+        weights_path: Explicit checkpoint file or folder (else ``pasd.hub.resolve_file("coca-vit-l14")``,
+            which also finds open_clip's own Hugging Face cache entry).
         device: Torch device.
-        max_new_tokens: Caption length limit.
+        model_name: open_clip model config (tests register a tiny one).
     """
 
     name = "caption"
 
-    def __init__(self, weights_path: str | Path | None = None, device: str = "cpu", max_new_tokens: int = 30):
-        self.weights_path, self.device, self.max_new_tokens = weights_path, device, max_new_tokens
+    def __init__(
+        self, weights_path: str | Path | None = None, device: str = "cpu", model_name: str = COCA_MODEL
+    ):
+        self.weights_path, self.device, self.model_name = weights_path, device, model_name
+
+    def load(self) -> None:
+        from pasd.hub import resolve_file
+
+        path = resolve_file("coca-vit-l14", path=self.weights_path)
+        try:
+            import open_clip
+        except ImportError as exc:  # declared as a dependency; a broken install should still say so
+            raise ImportError("the CoCa caption source needs open_clip: pip install open_clip_torch") from exc
+        from pasd.compat.open_clip_beam import ensure_coca_generate
+
+        ensure_coca_generate()
+        model, _, transform = open_clip.create_model_and_transforms(self.model_name, pretrained=str(path))
+        self.model, self.transform, self.open_clip = model.eval().to(self.device), transform, open_clip
+
+    @torch.no_grad()
+    def describe(self, image: Image.Image) -> str:
+        batch = self.transform(image).unsqueeze(0).to(self.device)
+        generated = self.model.generate(batch)
+        caption = self.open_clip.decode(generated[0].cpu()).split("<end_of_text>")[0]
+        return substitute_words(caption.replace("<start_of_text>", ""), CAPTION_SUBSTITUTIONS)
+
+
+#: LAVIS ``blip_caption`` generation defaults (beam search), its prompt is stripped from the output
+BLIP_PROMPT = "a picture of "
+BLIP_GENERATE = {"num_beams": 3, "max_length": 30, "min_length": 10, "repetition_penalty": 1.0}
+
+
+@PROMPT_SOURCES.register("blip")
+class BlipCaptionPromptSource(PromptSource):
+    """The ``--use_blip`` caption: BLIP base (COCO captions), degradation words made positive.
+
+    The official code runs LAVIS ``blip_caption``/``base_coco``; LAVIS is not installable next to
+    current transformers, so this uses the transformers port (``blip-caption`` artifact) with
+    LAVIS's generation settings: the prompt "a picture of ", beam search with 3 beams, 10-30
+    tokens, the prompt removed from the caption. The weights are a conversion, so captions can
+    differ from LAVIS's in rare near-ties.
+
+    Args:
+        weights_path: Explicit model folder (else ``pasd.hub.resolve("blip-caption")``).
+        device: Torch device.
+        generate_kwargs: Overrides of :data:`BLIP_GENERATE`.
+    """
+
+    name = "blip"
+
+    def __init__(
+        self, weights_path: str | Path | None = None, device: str = "cpu", generate_kwargs: dict | None = None
+    ):
+        self.weights_path, self.device = weights_path, device
+        self.generate_kwargs = {**BLIP_GENERATE, **(generate_kwargs or {})}
 
     def load(self) -> None:
         from transformers import BlipForConditionalGeneration, BlipProcessor
@@ -121,7 +185,8 @@ class BlipCaptionPromptSource(PromptSource):
 
     @torch.no_grad()
     def describe(self, image: Image.Image) -> str:
-        inputs = self.processor(images=image, return_tensors="pt").to(self.device)
-        ids = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens)
-        caption = self.processor.decode(ids[0], skip_special_tokens=True).strip()
-        return substitute_words(caption, CAPTION_SUBSTITUTIONS)
+        inputs = self.processor(images=image, text=BLIP_PROMPT, return_tensors="pt").to(self.device)
+        ids = self.model.generate(**inputs, **self.generate_kwargs)
+        text = self.processor.decode(ids[0], skip_special_tokens=True).strip()
+        caption = text[len(BLIP_PROMPT) :] if text.startswith(BLIP_PROMPT.strip()) else text
+        return substitute_words(caption.strip(), CAPTION_SUBSTITUTIONS)

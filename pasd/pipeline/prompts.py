@@ -2,8 +2,9 @@
 
 A prompt source maps the LQ image (PIL RGB) to a short text (a class name, detection counts, a
 caption, a fixed prompt, or nothing). :func:`compose_prompt` then adds the user prompt and PASD's
-fixed positive words as the official ``test_pasd.py`` does. Sources that need networks live in
-:mod:`pasd.pipeline.prompt_models`; they register here under ``class``, ``detect``, ``caption``.
+fixed positive words with the official ``test_pasd.py`` separators, which differ per source.
+Sources that need networks live in :mod:`pasd.pipeline.prompt_models`; they register here under
+``class``, ``detect``, ``caption`` (CoCa, the official default) and ``blip``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class PromptSource(abc.ABC):
     """Text describing an image's content, used as (part of) the positive prompt."""
 
     name: str = ""
+
+    def compose(self, text: str, user_prompt: str = "", added_prompt: str = ADDED_PROMPT) -> str:
+        """This source's official prompt for its ``text`` (see :func:`compose_prompt`)."""
+        return compose_prompt(text, user_prompt, added_prompt, rule=self.name)
 
     def load(self) -> None:  # noqa: B027 - optional hook; fixed/none sources need nothing
         """Load networks (called lazily by :meth:`__call__`)."""
@@ -88,7 +93,7 @@ class FixedPromptSource(PromptSource):
 
 
 def create_prompt_source(name: str, **kwargs: Any) -> PromptSource:
-    """Build the prompt source registered as ``name`` (``none``, ``fixed``, ``class``, ``detect``, ``caption``).
+    """Build the prompt source registered as ``name`` (``none``, ``fixed``, ``class``, ``detect``, ``caption``, ``blip``).
 
     Raises:
         KeyError: For an unknown name (with close matches).
@@ -98,19 +103,59 @@ def create_prompt_source(name: str, **kwargs: Any) -> PromptSource:
     return PROMPT_SOURCES.get(name)(**kwargs)
 
 
-def compose_prompt(high_level: str, user_prompt: str = "", added_prompt: str = ADDED_PROMPT) -> str:
-    """Join the high-level text, the user's prompt and the added positive words with ", ".
+#: how each source's text, the user prompt and the added words are joined (official test_pasd.py)
+COMPOSE_RULES: tuple[str, ...] = ("none", "fixed", "class", "detect", "caption", "blip")
 
-    The official script builds the prompt per source with different separators and orders (user
-    prompt before a class name or detection counts but after a caption, and no separator between
-    a caption and the added words); here one ", " join with the high-level text first gives the
-    same words for every source.
+
+def compose_prompt(
+    high_level: str, user_prompt: str = "", added_prompt: str = ADDED_PROMPT, rule: str = "none"
+) -> str:
+    """The positive prompt exactly as the official ``get_validation_prompt`` + ``added_prompt`` build it.
+
+    Each source joins differently (test_pasd.py:132-173, 217):
+
+    * ``class``: ``"{class}, "``, or ``"{user}, {class}, "``; a class below probability 0.1
+      (``high_level == ""``) drops the user prompt too;
+    * ``detect``: ``"{n} {name}, "`` per class, the user prompt first: ``"{user}, {counts}, "``;
+    * ``caption`` (CoCa): the caption then ``" {user}"``; CoCa captions end in a space;
+    * ``blip``: ``"{caption}, {user}"``;
+    * ``none``: ``"{user}, "`` or nothing; ``fixed``: its text as the user prompt.
+
+    The added words are appended with no separator (``validation_prompt += args.added_prompt``).
+
+    Args:
+        high_level: The source's text (class name, detection counts, caption, or "").
+        user_prompt: ``--prompt``.
+        added_prompt: ``--added_prompt`` (official: "clean, high-resolution, 8k").
+        rule: One of :data:`COMPOSE_RULES` (the source's name).
+
+    Returns:
+        The prompt string.
+
+    Raises:
+        ValueError: For an unknown rule.
 
     Example:
-        >>> compose_prompt("cat", "a photo")
-        'cat, a photo, clean, high-resolution, 8k'
-        >>> compose_prompt("", "", "")
-        ''
+        >>> compose_prompt("tabby", "a photo", rule="class")
+        'a photo, tabby, clean, high-resolution, 8k'
+        >>> compose_prompt("a cat on a sofa . ", "", rule="caption")
+        'a cat on a sofa . clean, high-resolution, 8k'
+        >>> compose_prompt("a cat on a sofa", "sharp", rule="blip")
+        'a cat on a sofa, sharpclean, high-resolution, 8k'
     """
-    parts = [p.strip().strip(",").strip() for p in (high_level, user_prompt, added_prompt)]
-    return ", ".join(p for p in parts if p)
+    user = user_prompt
+    if rule == "class":
+        text = "" if not high_level else (f"{high_level}, " if not user else f"{user}, {high_level}, ")
+    elif rule == "detect":
+        counts = f"{high_level}, " if high_level else ""
+        text = counts if not user else f"{user}, {counts}"
+    elif rule == "caption":
+        text = high_level if not user else f"{high_level} {user}"
+    elif rule == "blip":
+        text = high_level if not user else f"{high_level}, {user}"
+    elif rule in ("none", "fixed"):
+        text = user or high_level
+        text = f"{text}, " if text else ""
+    else:
+        raise ValueError(f"prompt rule {rule!r} is not one of {COMPOSE_RULES}")
+    return text + added_prompt

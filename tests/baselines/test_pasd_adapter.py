@@ -28,7 +28,7 @@ def test_all_variants_registered():
 def test_weights_and_flags():
     pasd = create_method("pasd")
     assert pasd.stochastic and pasd.scale == 4
-    assert pasd.weights == ("sd15", "pasd", "blip-caption")  # default prompt source: BLIP caption
+    assert pasd.weights == ("sd15", "pasd", "coca-vit-l14")  # default prompt source: CoCa caption (official)
     assert create_method("pasd", prompt_source="class").weights == ("sd15", "pasd", "resnet50")
     assert create_method("pasd-light").weights[:2] == ("sd15", "pasd_light")
     assert create_method("pasd-rrdb").weights[:2] == ("sd15", "pasd_rrdb")
@@ -63,7 +63,7 @@ def test_unknown_param_is_rejected():
 
 
 def test_missing_weights_reported(isolated_caches):
-    assert create_method("pasd").missing_weights() == ["sd15", "pasd", "blip-caption"]
+    assert create_method("pasd").missing_weights() == ["sd15", "pasd", "coca-vit-l14"]
     from pasd.hub import MissingWeightsError
 
     with pytest.raises(MissingWeightsError, match="pasd-bench weights fetch sd15"):

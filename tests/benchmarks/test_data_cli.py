@@ -45,12 +45,12 @@ def test_synth_writes_set_and_reruns_identically(hq_dir, tmp_path, capsys):
         "7",
         "--no-progress",
     ]
-    assert main(argv) == 0
+    assert main(argv) == 1  # some items failed: the broken file was skipped
     assert "2 degraded, 0 already done, 1 skipped" in capsys.readouterr().out
     m = json.loads((out / "manifest.json").read_text())
     assert m["settings"]["seed"] == 7 and m["images"]["broken"]["status"] == "skipped"
     lq = (out / "LQ/coffee.png").read_bytes()
-    assert main(argv) == 0
+    assert main(argv) == 1
     assert "0 degraded, 2 already done" in capsys.readouterr().out
     assert (out / "LQ/coffee.png").read_bytes() == lq
 
@@ -59,7 +59,7 @@ def test_synth_scale_config_and_crop_none(hq_dir, tmp_path):
     out = tmp_path / "x2"
     args = ["data", "synth", "--hq", str(hq_dir), "--out", str(out), "--scale", "2", "--crop", "none"]
     res = CliRunner().invoke(cli, [*args, "--config", "pasd_x4", "--no-progress"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # broken.png skipped
     assert cv2.imread(str(out / "LQ/astronaut.png")).shape == (48, 48, 3)
     assert not (out / "HQ").exists()  # whole images, already a multiple of 2: the sources are the HQ
 
@@ -81,5 +81,28 @@ def test_user_errors_are_one_line(hq_dir, tmp_path, capsys, extra, message):
 
 
 def test_missing_hq_folder(tmp_path, capsys):
-    assert main(["data", "synth", "--hq", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 1
+    assert main(["data", "synth", "--hq", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
     assert "HQ folder not found" in capsys.readouterr().err
+
+
+def test_verify_checks_a_data_synth_folder(hq_dir, tmp_path, capsys):
+    out = tmp_path / "set"
+    assert (
+        main(["data", "synth", "--hq", str(hq_dir), "--out", str(out), "--crop", "64", "--no-progress"]) == 1
+    )
+    capsys.readouterr()
+    assert main(["data", "verify", "synth", "--root", str(out)]) == 1  # broken.png was skipped
+    res = capsys.readouterr()
+    assert "synth at" in res.out and "2 items" in res.out and "broken: skipped at synthesis" in res.err
+    (hq_dir / "broken.png").unlink()
+    clean = tmp_path / "clean"
+    assert main(["data", "synth", "--hq", str(hq_dir), "--out", str(clean), "--no-progress"]) == 0
+    assert main(["data", "verify", "synth", "--root", str(clean)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("ok")
+    (clean / "LQ" / "coffee.png").unlink()  # a damaged set is reported, file by file
+    (clean / "LQ" / "stray.png").write_bytes((clean / "LQ" / "astronaut.png").read_bytes())
+    assert main(["data", "verify", "synth", "--root", str(clean)]) == 1
+    err = capsys.readouterr().err
+    assert "coffee: LQ" in err and "missing" in err and "unexpected file LQ/stray.png" in err
+    assert main(["data", "verify", "synth", "--root", str(hq_dir)]) == 1
+    assert "no manifest.json" in capsys.readouterr().err

@@ -60,3 +60,19 @@ def test_pasd_folder_loads_as_the_release_does(sd_dir, tmp_path, variant):
 def test_unknown_variant():
     with pytest.raises(KeyError, match="pasd_light"):
         tiny.build_tiny_pasd("pasd_heavy")
+
+
+def test_tiny_coca_is_a_function_of_its_seed(tmp_path):
+    """open_clip leaves CoCa's caption projection uninitialised (torch.empty); the tiny one must not be."""
+    pytest.importorskip("open_clip")
+    junk = [torch.full((32 * 49408,), 7.0) for _ in range(4)]  # freed memory torch.empty may hand out again
+    del junk
+    a = torch.load(tiny.save_tiny_coca(tmp_path / "a", seed=0), weights_only=True)
+    junk = [torch.full((32 * 49408,), -3.0) for _ in range(4)]
+    del junk
+    b = torch.load(tiny.save_tiny_coca(tmp_path / "b", seed=0), weights_only=True)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    proj = a["text_decoder.text_projection"]
+    assert proj.shape == (32, 49408)
+    # open_clip's intended init: normal(0, width ** -0.5)
+    assert abs(float(proj.std()) - 32**-0.5) < 0.01 and abs(float(proj.mean())) < 0.01

@@ -57,7 +57,7 @@ def test_weights_fetch_offline_exits_1(toy_table, capsys, monkeypatch):
 
 def test_unknown_artifact_is_one_line_error(toy_table, capsys):
     code = main(["weights", "verify", "toy-ur"])
-    assert code == 1
+    assert code == 2  # unusable input, not "some items failed"
     assert "Did you mean" in capsys.readouterr().err
 
 

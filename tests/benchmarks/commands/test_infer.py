@@ -42,13 +42,15 @@ def _args(tiny, *extra):
 
 def test_infer_folder_writes_same_stems_and_resumes(tiny, inputs, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 0
+    assert (
+        main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 1
+    )  # broken.png failed, the rest written
     err = capsys.readouterr().err
     assert "broken.png" in err  # reported, skipped
     assert sorted(p.name for p in out.iterdir()) == ["astro.png", "cat.png"]
     assert Image.open(out / "cat.png").size == (40, 32)
     first = (out / "astro.png").read_bytes()
-    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 0
+    assert main([*_args(tiny, "--upscale", "2"), str(inputs), "--out", str(out)]) == 1
     assert "already done 2" in capsys.readouterr().out
     assert (out / "astro.png").read_bytes() == first
 
@@ -64,7 +66,7 @@ def test_infer_seed_controls_bytes(tiny, inputs, tmp_path):
         )
         runs[name] = (tmp_path / name / "astro.png").read_bytes()
     assert runs["a"] == runs["b"] and runs["a"] != runs["c"]
-    assert Image.open(tmp_path / "a" / "astro.png").size == (96, 96)
+    assert Image.open(tmp_path / "a" / "astro.png").size == (24, 24)  # official --upscale default 1
 
 
 def test_infer_colorize(tiny, inputs, tmp_path):
@@ -85,12 +87,12 @@ def test_infer_colorize(tiny, inputs, tmp_path):
 
 def test_missing_weights_message(isolated_caches, inputs, tmp_path, capsys):
     img, out = str(inputs / "astro.png"), str(tmp_path / "o")
-    # the default captioner is checked first, before any large model loads
-    assert main(["infer", img, "--out", out]) == 1
-    assert "pasd-bench weights fetch blip-caption" in capsys.readouterr().err
-    assert main(["infer", img, "--out", out, "--prompt-source", "none"]) == 1
+    # the default captioner (CoCa, as the official default) is checked first, before any large model loads
+    assert main(["infer", img, "--out", out]) == 2
+    assert "pasd-bench weights fetch coca-vit-l14" in capsys.readouterr().err
+    assert main(["infer", img, "--out", out, "--prompt-source", "none"]) == 2
     assert "pasd-bench weights fetch sd15" in capsys.readouterr().err
-    assert main(["infer", img, "--out", out, "--prompt-source", "none", "--base", str(tmp_path)]) == 1
+    assert main(["infer", img, "--out", out, "--prompt-source", "none", "--base", str(tmp_path)]) == 2
     assert not (tmp_path / "o").exists()
 
 
@@ -104,6 +106,6 @@ def test_tiny_command_output_feeds_infer_light_variant(inputs, tmp_path):
     out = tmp_path / "light"
     args = ["infer", str(inputs / "cat.jpg"), "--out", str(out), "--base", str(root / "sd15"), "--pasd",
             str(root / "pasd_light"), "--steps", "1", "--process-size", "64", "--prompt-source", "fixed",
-            "--prompt", "a cat", "--color-fix", "adain", "--tile", "8", "--tile-overlap", "4"]  # fmt: skip
+            "--prompt", "a cat", "--color-fix", "adain", "--tile", "8", "--tile-overlap", "4", "--upscale", "4"]  # fmt: skip
     assert main(args) == 0
     assert Image.open(out / "cat.png").size == (80, 64)

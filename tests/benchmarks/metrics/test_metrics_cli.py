@@ -47,9 +47,9 @@ def test_missing_weights_error_and_skip_missing(isolated_caches, monkeypatch, ph
     pred, gt = photo_pairs
     out = tmp_path / "s.csv"
     args = ["metrics", "--pred", str(pred), "--gt", str(gt), "--metrics", "psnr,dists", "--out", str(out)]
-    assert main(args) == 1
+    assert main(args) == 2  # unusable input: nothing was scored
     err = capsys.readouterr().err
-    assert "metric 'dists'" in err and "pasd-bench weights fetch dists" in err
+    assert "metric 'dists'" in err and "pasd-bench weights fetch dists" in err and "--skip-missing" in err
     assert not out.exists()
     assert main([*args, "--skip-missing"]) == 0
     assert list(pd.read_csv(out)["dists"]) == ["missing"] * 3
@@ -65,7 +65,7 @@ def test_no_reference_without_gt(metric_weights, tmp_path):
     assert r.exit_code == 0, r.output
     assert pd.read_csv(out)["niqe"].notna().all()
     r = _run(["--pred", str(tmp_path / "pred"), "--metrics", "psnr", "--out", str(out)])
-    assert r.exit_code == 1 and "need a GT folder" in r.output
+    assert r.exit_code == 2 and "need a GT folder" in r.output
 
 
 def test_unreadable_writes_results_then_fails(photo_pairs, tmp_path):
@@ -98,7 +98,7 @@ def test_failure_leaves_previous_outputs_untouched(tmp_path):
             str(out),
         ]
     )
-    assert r.exit_code == 1 and "differ" in r.output
+    assert r.exit_code == 2 and "differ" in r.output
     assert out.read_text() == "old\n" and not out.with_suffix(".json").exists()
 
 
@@ -106,7 +106,7 @@ def test_bad_metric_name_is_usage_error(tmp_path):
     r = CliRunner().invoke(
         cli, ["metrics", "--pred", str(tmp_path), "--metrics", "psnr,lpis", "--out", "x.csv"]
     )
-    assert r.exit_code == 2 and "lpis" in r.output
+    assert r.exit_code == 2 and "lpis" in r.output and "Did you mean one of: lpips" in r.output
 
 
 def test_list_shows_the_modern_presets(tmp_path):

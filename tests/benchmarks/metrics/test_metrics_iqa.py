@@ -187,11 +187,11 @@ def test_liqe_and_niqe_refuse_images_too_small(iqa_weights, photo_pairs):
 
 def test_pyiqa_url_without_artifact_is_missing_weights(iqa_weights):
     """A pyiqa version that asks for another file gets the suite's error, never a download."""
-    from benchmarks.metrics.pyiqa_metric import PYIQA_ARTIFACTS, build_pyiqa
+    from benchmarks.metrics.pyiqa_metric import PYIQA_WEIGHTS, build_pyiqa
     from pasd.hub import MissingWeightsError
 
     with (
-        mock.patch.dict(PYIQA_ARTIFACTS, {"maniqa-pipal": ("maniqa-koniq",)}),
+        mock.patch.dict(PYIQA_WEIGHTS, {"maniqa-pipal": ("maniqa-koniq",)}),
         pytest.raises(MissingWeightsError, match=r"pyiqa asked for .*MANIQA_PIPAL-ae6d356b\.pth"),
     ):
         build_pyiqa("maniqa-pipal", **rw.TINY_PYIQA_OPTS["maniqa-pipal"])

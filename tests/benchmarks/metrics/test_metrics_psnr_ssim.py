@@ -85,8 +85,19 @@ def test_preset_default_crop_and_bad_inputs():
         create_metric("psnr", bogus=1)
 
 
-def test_identical_images_psnr_inf_is_an_error():
-    """PSNR of identical images is +inf; averaging it would hide the problem, so it is an error."""
+def test_identical_images_psnr_is_pyiqa_s_finite_value():
+    """BasicSR gives identical images +inf (which cannot be averaged or stored); the suite takes
+    pyiqa's eps convention instead: 10 * log10(1 / 1e-8) = 80 dB, what pyiqa's own psnr returns."""
+    from basicsr.metrics.psnr_ssim import calculate_psnr
+    from pyiqa.archs.psnr_arch import psnr
+
     gt = photo("chelsea")
-    with pytest.raises(ValueError, match="non-finite"):
-        _score("psnr", gt, gt)
+    assert calculate_psnr(gt, gt, 4, test_y_channel=True) == float("inf")  # the reference's own value
+    x = torch.from_numpy(gt).permute(2, 0, 1)[None].float() / 255
+    assert float(psnr(x, x, test_y_channel=True)) == pytest.approx(80.0)
+    assert _score("psnr", gt, gt) == pytest.approx(80.0)
+    near = gt.copy()
+    near[10, 10, 0] ^= 1
+    assert _score("psnr", near, gt) == pytest.approx(
+        calculate_psnr(near[..., ::-1], gt[..., ::-1], 4, test_y_channel=True)
+    )

@@ -23,8 +23,8 @@ def test_ls_and_show(tmp_path):
 
 
 def test_errors_are_one_line(tmp_path, capsys):
-    assert main(["results", "ls", "--results", str(tmp_path / "none")]) == 1
+    assert main(["results", "ls", "--results", str(tmp_path / "none")]) == 2
     assert "no results database" in capsys.readouterr().err
     fill_store(tmp_path)
-    assert main(["results", "show", "--results", str(tmp_path), "5"]) == 1
+    assert main(["results", "show", "--results", str(tmp_path), "5"]) == 2
     assert "unknown run_id 5" in capsys.readouterr().err

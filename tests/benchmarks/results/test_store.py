@@ -58,7 +58,7 @@ def test_per_image_round_trip_and_frame(store):
         rid, "lanczos", "sample", pd.DataFrame({"image": ["a", "b"], "psnr": [1.0, 2.0]})
     )
     df = store.per_image(rid)
-    assert list(df.columns) == ["run_id", "method", "dataset", "image", "metric", "value"]
+    assert list(df.columns) == ["run_id", "method", "dataset", "image", "metric", "seed", "value"]
     got = {(r.method, r.image, r.metric): r.value for r in df.itertuples()}
     assert got == {
         ("bicubic", "img1", "psnr"): 25.5,
@@ -126,7 +126,7 @@ def test_set_level_round_trip(tmp_path):
     fill_store(tmp_path)
     with ResultsStore(tmp_path, create=False) as store:
         sl = store.set_level(1)
-    assert list(sl.columns) == SET_LEVEL_COLUMNS
+    assert list(sl.columns) == [*SET_LEVEL_COLUMNS, "run_status"]
     row = sl[(sl.method == "bicubic") & (sl.metric == "psnr")].iloc[0]
     assert (row.value, row.ci_low, row.ci_high, row.n, row.status) == (25.0, 24.0, 26.0, 3, "ok")
     fid = sl[sl.metric == "fid"]

@@ -44,6 +44,10 @@ def _preset(path: Path, data: Path, released: Path, dataset_params: str = "") ->
     return path
 
 
+#: the folder entry's id in the results store (method name + its label)
+FOLDER_ID = "folder[bicubic, imported]"
+
+
 def _per_image(out: Path) -> dict:
     with ResultsStore(out) as store:
         df = store.per_image()
@@ -63,7 +67,8 @@ def test_folder_method_scores_equal_the_method_that_made_the_files(data, tmp_pat
     scores = _per_image(tmp_path / "out")
     for i in IDS:
         for metric in ("psnr", "ssim"):
-            assert scores[("folder", i, metric)] == pytest.approx(scores[("bicubic", i, metric)], abs=1e-12)
+            # results are keyed by the entry id: the folder entry's label names it
+            assert scores[(FOLDER_ID, i, metric)] == pytest.approx(scores[("bicubic", i, metric)], abs=1e-12)
 
 
 def test_bad_inputs_fail_alone_and_keep_what_was_computed(data, tmp_path):
@@ -85,9 +90,9 @@ def test_bad_inputs_fail_alone_and_keep_what_was_computed(data, tmp_path):
     summary = run_preset(load_preset(_preset(tmp_path / "p.toml", data, released)), out, progress=False)
     errors = {(m, i): e for m, _, i, e in summary.failures}
     assert "HQ a.png is 44x48, expected 48x48" in errors[("bicubic", "a")]
-    assert "cannot read image" in errors[("bicubic", "d")]
-    assert "b.png is 40x48, expected 48x48" in errors[("folder", "b")]
-    assert "no output for 'c'" in errors[("folder", "c")]
+    assert "unreadable or corrupt image" in errors[("bicubic", "d")]
+    assert "b.png is 40x48, expected 48x48" in errors[(FOLDER_ID, "b")]
+    assert "no output for 'c'" in errors[(FOLDER_ID, "c")]
     assert {p: p.read_bytes() for p in kept} == kept  # earlier outputs are untouched
     with ResultsStore(out) as store:
         fails = store.failures()
@@ -104,7 +109,8 @@ def test_missing_partner_stops_the_plan_with_a_message(data, tmp_path, capsys):
     skip = build_plan(load_preset(_preset(tmp_path / "q.toml", data, data / "hq", ', unpaired = "skip"')),
                       tmp_path / "out")  # fmt: skip
     assert [j.n_items for j in skip.jobs] == [3, 3]
-    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--plan-only"]) == 0
+    # the plan is printed, and refused (exit 2): a dataset with an unpaired file is unusable as given
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--plan-only"]) == 2
     assert "has no HQ partner" in capsys.readouterr().out
 
 

@@ -174,12 +174,18 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(toy_env):
     made_before = len(list(out_dir.rglob("*.png")))
     assert 2 <= made_before < 5, "the kill should land mid-run"
     assert not list((tmp / "killed").rglob("*.tmp")), "no partial files after SIGKILL"
+    with ResultsStore(tmp / "killed") as store:  # the killed run is marked, its cells are not silently absent
+        assert store.runs().status.tolist() == ["interrupted"]
+        assert set(store.set_level().status) == {"pending"}
 
     resumed = run_preset(load_preset(preset), tmp / "killed", progress=False)
     assert resumed.made == 5 - made_before and resumed.reused == made_before
     run_preset(load_preset(preset), tmp / "clean", progress=False)
     assert _outputs(tmp / "killed") == _outputs(tmp / "clean")
     assert _scores(tmp / "killed") == _scores(tmp / "clean")
+    with ResultsStore(tmp / "killed") as store:  # the resumed run's numbers replace the pending cells
+        assert store.runs().status.tolist() == ["interrupted", "complete"]
+        assert set(store.set_level().status) == {"ok"}
 
 
 def test_two_process_sharding_equals_one_process(toy_env):

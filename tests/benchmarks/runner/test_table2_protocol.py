@@ -40,9 +40,11 @@ def test_table2_plan_lists_all_seven_methods(isolated_caches):
     states = {j.method.name: (j.state, j.reason) for j in plan.jobs}
     assert set(states) == set(TABLE2_METHODS)
     for name, (state, reason) in states.items():
-        assert state in ("ready", "cached", "weights-missing", "not-available"), (name, state)
+        # no FFHQ/Flickr2K here: data-missing comes first, and the reason still names the weights
+        assert state in ("ready", "cached", "weights-missing", "not-available", "data-missing"), (name, state)
         assert "no adapter" not in reason
-    assert states["cartoongan"] == ("weights-missing", "pasd-bench weights fetch cartoongan-hayao")
+    assert states["cartoongan"][0] == "data-missing"
+    assert states["cartoongan"][1].endswith("also weights missing: pasd-bench weights fetch cartoongan-hayao")
     for name in DIFFUSION:
         assert "pasd-bench weights fetch toonyou" in states[name][1]  # the style model names its artifact
     if states["dct-net"][0] == "not-available":
@@ -98,8 +100,10 @@ def test_run_cli_set_and_plan_only(isolated_caches, tmp_path):
     res = CliRunner().invoke(
         cli, ["run", "table2", "--plan-only", "--set", "style_model=/nowhere/t.safetensors"]
     )
-    assert res.exit_code == 0, res.output
+    # the plan is printed in full; no FFHQ / Flickr2K here, so it is refused (exit 2) naming them
+    assert res.exit_code == 2, res.output
     assert "neither a pasd.hub" in res.output and "not-available" in res.output
+    assert "dataset ffhq-100 is missing" in res.output
     res = CliRunner().invoke(cli, ["run", "table2", "--plan-only", "--set", "bogus=1"])
     assert res.exit_code != 0 and "taken by none" in res.output
 

@@ -65,8 +65,32 @@ class FlakyMethod(Method):
         )
 
 
+class WeightedMethod(Method):
+    """Bicubic whose instance uses a weights artifact chosen in __init__ (as PASD's prompt models are)."""
+
+    name = "weighted"
+
+    def __init__(self, device: str = "cpu", **params) -> None:
+        super().__init__(device=device, **params)
+        self.options = {"uses": "dists", **params}
+        self.weights = (self.options["uses"],)
+
+    def _process(self, image, seed):
+        return np.asarray(
+            Image.fromarray(image).resize((image.shape[1] * 4, image.shape[0] * 4), Image.BICUBIC)
+        )
+
+
+class HugeMethod(WeightedMethod):
+    """Claims a petabyte per output pixel: the memory pre-check must refuse every input."""
+
+    name = "huge"
+    bytes_per_output_pixel = 1e15
+
+
 def register() -> None:
-    for reg, obj in ((DATASETS, ToyDataset), (METHODS, SlowNoisyMethod), (METHODS, FlakyMethod)):
+    for reg, obj in ((DATASETS, ToyDataset), (METHODS, SlowNoisyMethod), (METHODS, FlakyMethod),
+                     (METHODS, WeightedMethod), (METHODS, HugeMethod)):  # fmt: skip
         if obj.name not in reg:
             reg.register(obj.name, obj)
 

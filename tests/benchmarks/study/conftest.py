@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import socket
 import subprocess
 import sys
@@ -54,11 +57,11 @@ def sources(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
 
 @pytest.fixture
 def study_dir(tmp_path, sources) -> Path:
-    """A fresh 4-image, 1-gold study (votes database empty)."""
+    """A fresh 4-image, 1-gold best-of-N study (votes database empty, no minimum viewing time)."""
     from benchmarks.study.create import create_study
 
     lq, outs = sources
-    create_study(lq, outs, tmp_path / "study", n_images=4, seed=1, n_gold=1)
+    create_study(lq, outs, tmp_path / "study", n_images=4, seed=1, n_gold=1, min_view_ms=0)
     return tmp_path / "study"
 
 
@@ -82,28 +85,60 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerProcess:
+    """``pasd-bench study serve`` in a subprocess on a loopback port; can be killed (-9) and restarted."""
+
+    def __init__(self, study: Path, log: Path, *extra: str) -> None:
+        self.study, self.log_path, self.extra = study, log, extra
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = log.open("ab")  # a file, not a pipe: a full pipe would block the server
+
+    def start(self) -> str:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.cli", "study", "serve", str(self.study), "--port", str(self.port),
+             "--admin-token", ADMIN, "--rate-limit", "0", *self.extra],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_up(self.base, self.proc, self.log_path)
+        return self.base
+
+    def kill9(self) -> None:
+        self.proc.kill()  # SIGKILL: no shutdown handlers, no flush
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
 @pytest.fixture
-def live_server(study_dir, tmp_path):
-    """``pasd-bench study serve`` in a subprocess on a free loopback port; yields its base URL."""
-    port = free_port()
-    log = (tmp_path / "serve.log").open("wb")  # a file, not a pipe: a full pipe would block the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.cli", "study", "serve", str(study_dir), "--port", str(port),
-         "--admin-token", ADMIN],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(base, proc, tmp_path / "serve.log")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+def serve(tmp_path):
+    """Start servers on studies: ``base = serve(study_dir)``; all are stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def start(study: Path, *extra: str) -> str:
+        srv = ServerProcess(study, tmp_path / f"serve{len(started)}.log", *extra)
+        started.append(srv)
+        return srv.start()
+
+    start.servers = started
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def live_server(study_dir, serve):
+    """The fixture study served in a subprocess; yields its base URL."""
+    return serve(study_dir)
 
 
 def wait_up(base: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
@@ -120,3 +155,54 @@ def wait_up(base: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0)
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"server at {base} did not come up within {timeout} s")
+
+
+# ---- helpers shared by the in-process (TestClient) tests
+_OPTION = re.compile(r'name="option" value="([^"]+)"')
+_POS = re.compile(r'data-pos="(\d+)"')
+_IMG = re.compile(r'src="/img/([^"]+)"')
+_TIE = re.compile(r'name="option" value="([^"]+)" class="pick tie"')
+
+
+def consent(client, ext: str = "", **fields) -> None:
+    """Give consent (the first page's form) and check the redirect to the instructions."""
+    r = client.post("/consent", data={"agree": "yes", "ext": ext, **fields}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/instructions", r.text
+
+
+def current(client, fetch_images: bool = True) -> tuple[int, list[str], str | None]:
+    """(position, option tokens, reference token) of the current trial; fetches its images like a browser."""
+    page = client.get("/trial", follow_redirects=False)
+    assert page.status_code == 200, page.text
+    images = _IMG.findall(page.text)
+    if fetch_images:
+        for tok in images:
+            assert client.get(f"/img/{tok}").status_code == 200
+    tie = set(_TIE.findall(page.text))
+    options = [t for t in _OPTION.findall(page.text) if t not in tie]
+    ref = images[0] if 'data-ref="1"' in page.text else None
+    return int(_POS.search(page.text)[1]), options, ref
+
+
+def vote(client, pos: int, token: str, **extra) -> int:
+    return client.post(
+        "/vote", data={"pos": pos, "option": token, **extra}, follow_redirects=False
+    ).status_code
+
+
+def export(client, path: str = "/admin/export.csv") -> list[dict]:
+    r = client.get(path, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert r.status_code == 200
+    return list(csv.DictReader(io.StringIO(r.text)))
+
+
+def make_study(root: Path, sources, **kwargs) -> Path:
+    """A study in ``root/study`` from the session's sources; keyword arguments go to create_study."""
+    from benchmarks.study.create import create_study
+
+    lq, outs = sources
+    kwargs.setdefault("n_images", 4)
+    kwargs.setdefault("seed", 1)
+    kwargs.setdefault("min_view_ms", 0)
+    create_study(lq, outs, root / "study", **kwargs)
+    return root / "study"

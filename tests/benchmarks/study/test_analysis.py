@@ -113,8 +113,21 @@ def test_rater_table_exposes_position_clickers():
     lazy = votes["participant"] == "p0002"
     votes.loc[lazy, "chosen_method"] = votes.loc[lazy, "display_order"].str[0]  # always the first option
     votes.loc[lazy, "chosen_position"] = 1
-    votes["rt_client_ms"] = np.where(lazy, 300.0, 4000.0)
+    votes["rt_server_ms"] = np.where(lazy, 300.0, 4000.0)
     raters = analyze_votes(votes, list(STRENGTHS), n_boot=0).raters
     assert raters.loc["p0002", "top_position_share"] == 1.0
     assert raters.loc[["p0000", "p0001"], "top_position_share"].max() < 0.6
     assert raters.loc["p0002", "median_rt_ms"] == 300.0
+
+
+def test_speed_flags_use_the_server_clock_not_the_page_s_claim():
+    """Defect 5: bots posting client_ms=1500 looked careful while the server saw 178 ms."""
+    votes = simulate_votes(STRENGTHS, n_raters=4, n_images=10, seed=6)
+    bot = votes["participant"] == "p0003"
+    votes["rt_client_ms"] = 1500.0
+    votes["rt_server_ms"] = np.where(bot, 178.0, 5200.0)
+    res = analyze_votes(votes, list(STRENGTHS), n_boot=0)
+    assert res.raters.loc["p0003", "median_rt_ms"] == 178.0 and res.raters.loc["p0003", "fast_share"] == 1.0
+    assert res.report["quality"]["flagged_too_fast"] == ["p0003"]
+    excl = analyze_votes(votes, list(STRENGTHS), n_boot=0, exclude_too_fast=True)
+    assert excl.report["excluded"] == ["p0003"] and excl.report["n_votes"] == 30

@@ -46,9 +46,25 @@ def test_create_is_deterministic_per_seed(tmp_path, sources):
     [
         ({"n_images": 99}, ValueError, "only 6 images"),
         ({"n_gold": 5, "n_images": 2}, ValueError, "n_gold=5 exceeds"),
-        ({"link": "symlink"}, ValueError, "link='symlink'"),
+        ({"design": "ranking", "n_images": 4}, ValueError, "design 'ranking'"),
+        ({"design": "pairwise", "pairs_per_image": 4, "n_images": 4}, ValueError, "pairs_per_image=4"),
+        ({"images_per_rater": 9, "n_images": 4}, ValueError, "images_per_rater=9"),
+        ({"repeats": 5, "n_images": 4}, ValueError, "repeats=5"),
+        ({"completion_url": "javascript:alert(1)", "n_images": 4}, ValueError, "absolute http"),
+        ({"text": {"questoin": "x"}, "n_images": 4}, ValueError, "unknown study text key 'questoin'"),
+        ({"text": {"question": "Page {pgae}"}, "n_images": 4}, ValueError, "unknown placeholders"),
     ],
-    ids=["too-many-images", "too-many-gold", "bad-link"],
+    ids=[
+        "too-many-images",
+        "too-many-gold",
+        "bad-design",
+        "too-many-pairs",
+        "subset",
+        "repeats",
+        "url",
+        "text-key",
+        "placeholder",
+    ],
 )
 def test_create_rejects_bad_arguments(tmp_path, sources, kwargs, err, match):
     lq, outs = sources
@@ -103,10 +119,12 @@ def test_assignment_is_per_participant_and_complete(study_dir):
         )
 
 
-def test_hardlink_mode_links_instead_of_copying(tmp_path, sources):
+def test_text_overrides_and_design_defaults_are_resolved_into_the_study(tmp_path, sources):
     lq, outs = sources
-    spec = create_study(lq, outs, tmp_path / "s", n_images=2, link="hardlink")
-    im = spec.images[0]
-    linked = (tmp_path / "s" / im.outputs["sharp"]).stat()
-    original = (outs["sharp"] / f"{im.name}.png").stat()
-    assert (linked.st_ino, linked.st_dev) == (original.st_ino, original.st_dev)
+    spec = create_study(lq, outs, tmp_path / "s", n_images=2, design="mos",
+                        text={"question": "Wie gut ist dieses Bild?", "lang": "de"})  # fmt: skip
+    assert spec.question == "Wie gut ist dieses Bild?" and spec.text["lang"] == "de"
+    assert "five-point scale" in spec.text["instructions"]  # the MOS default
+    assert spec.show_reference is False and spec.n_trials == 2 * 3
+    again = load_study(tmp_path / "s")
+    assert again.text == spec.text and again.design == "mos"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pandas as pd
@@ -48,10 +47,14 @@ def test_table1_layout_and_marks_up_and_down():
     g = build_table(1, df)
     # paper column order, extras after; paper dataset and metric order
     assert g.column_headers == ["BSRGAN", "LDM", "StableSR", "PASD", "Bicubic"]
-    assert [(r.labels[0], r.labels[1]) for r in g.rows] == [
+    assert [(r.labels[0], r.labels[1]) for r in g.rows if r.kind == "data"] == [
         ("DIV2K valid", "PSNR↑"),
         ("RealSR", "PSNR↑"),
         ("", "LPIPS↓"),
+    ]
+    assert [(r.group, r.labels[1]) for r in g.rows if r.kind == "count"] == [
+        ("div2k-val", "Images"),
+        ("realsr", "Images"),
     ]
     psnr = cells_by_method(g, lambda r: r.group == "realsr" and r.labels[1] == "PSNR↑")
     assert psnr["BSRGAN"].mark == "best" and psnr["StableSR"].mark == "second" and psnr["PASD"].mark is None
@@ -99,15 +102,27 @@ def test_random_weights_flag_everywhere(tmp_path):
     assert psnr["PASD"].text == "not available"
 
 
-def test_csv_output_parses(tmp_path):
+def test_csv_output_is_tidy(tmp_path):
     fill_store(tmp_path)
     with ResultsStore(tmp_path) as s:
         g = build_table(1, s.set_level())
-    rows = list(csv.reader(io.StringIO(to_csv(g))))
-    assert rows[0][:2] == ["Dataset", "Metric"]
-    by_metric = {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
-    assert by_metric["PSNR↑"]["Bicubic"] == "25.0000"
-    assert by_metric["FID↓"]["Bicubic"] == "weights missing"
+    df = pd.read_csv(io.StringIO(to_csv(g)))
+    assert list(df.columns) == ["table", "dataset", "method", "method_label", "metric", "source", "value",
+                                "ci_low", "ci_high", "n", "n_official", "partial", "status", "mark", "text"]  # fmt: skip
+    assert df["dataset"].notna().all() and df["metric"].notna().all()  # no blanked repeats
+    row = df[(df.method == "bicubic") & (df.metric == "psnr")].iloc[0]
+    assert (row.value, row.ci_low, row.ci_high, row.n, row.n_official, row.partial) == (
+        25.0,
+        24.0,
+        26.0,
+        3,
+        6,
+        1,
+    )
+    assert row.status == "ok" and row.text == "25.0000"
+    fid = df[(df.method == "bicubic") & (df.metric == "fid")].iloc[0]
+    assert fid.status == "weights-missing" and pd.isna(fid.value)
+    assert "pasd-tiny (random weights)" in set(df.method_label)
     assert "**" not in to_csv(g)
 
 
@@ -138,7 +153,7 @@ def test_paper_mode_ours_paper_delta():
 def test_paper_mode_dataset_without_paper_values_has_no_paper_rows():
     df = frame([("bicubic", "sample", "psnr", 23.0)])
     g = build_table(1, df, paper=load_paper_table(1), datasets=["sample"])
-    assert [r.source for r in g.rows] == ["ours"]
+    assert [(r.source, r.kind) for r in g.rows] == [("ours", "data"), ("ours", "count")]
 
 
 def test_table3_variants_as_rows():
@@ -149,7 +164,7 @@ def test_table3_variants_as_rows():
     ])  # fmt: skip
     g = build_table(3, df)
     assert g.label_headers == ["Dataset", "Exp.", "Degradation Removal", "High-level info", "Negative prompt"]
-    assert g.column_headers == ["PSNR↑", "LPIPS↓"]
+    assert g.column_headers == ["PSNR↑", "LPIPS↓", "Images"]
     assert [r.labels for r in g.rows] == [
         ["RealSR", "(a)", "", "", ""],
         ["", "(b)", "✓", "", ""],
@@ -184,7 +199,7 @@ def test_empty_table_renders():
 
 def test_unknown_metric_shown_without_marks():
     g = build_table(1, frame([("bicubic", "sample", "vif-x", 0.1), ("lanczos", "sample", "vif-x", 0.2)]))
-    assert [r.labels[1] for r in g.rows] == ["vif-x"]  # no arrow: direction unknown
+    assert [r.labels[1] for r in g.rows if r.kind == "data"] == ["vif-x"]  # no arrow: direction unknown
     assert [c.mark for c in g.rows[0].cells] == [None, None]
 
 
@@ -196,7 +211,7 @@ def test_modern_metrics_follow_the_papers_with_their_directions_and_footnotes():
         ("pasd", "realsr", "kid", 0.012), ("bsrgan", "realsr", "kid", None, "weights-missing"),
     ])  # fmt: skip
     g = build_table(1, df)
-    assert [r.labels[1] for r in g.rows] == ["PSNR↑", "NIQE↓", "MANIQA-PIPAL↑", "KID↓"]
+    assert [r.labels[1] for r in g.rows if r.kind == "data"] == ["PSNR↑", "NIQE↓", "MANIQA-PIPAL↑", "KID↓"]
     niqe = cells_by_method(g, lambda r: r.labels[1] == "NIQE↓")
     assert niqe["PASD"].mark == "best"  # lower NIQE is better
     maniqa = cells_by_method(g, lambda r: r.labels[1] == "MANIQA-PIPAL↑")

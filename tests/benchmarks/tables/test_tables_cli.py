@@ -30,7 +30,7 @@ def test_tex_and_csv_to_file(tmp_path):
         main(["tables", "--results", str(tmp_path), "--table", "1", "--format", "csv", "--out", str(out)])
         == 0
     )
-    assert out.read_text().splitlines()[0].startswith("Dataset,Metric,")
+    assert out.read_text().splitlines()[0].startswith("table,dataset,method,")
 
 
 def test_paper_mode(tmp_path):
@@ -41,9 +41,9 @@ def test_paper_mode(tmp_path):
 
 
 def test_user_errors(tmp_path, capsys):
-    assert main(["tables", "--results", str(tmp_path), "--table", "1"]) == 1
+    assert main(["tables", "--results", str(tmp_path), "--table", "1"]) == 2
     assert "no results database" in capsys.readouterr().err
     fill_store(tmp_path)
-    assert main(["tables", "--results", str(tmp_path), "--table", "1", "--run", "9"]) == 1
+    assert main(["tables", "--results", str(tmp_path), "--table", "1", "--run", "9"]) == 2
     assert "unknown run_id 9" in capsys.readouterr().err
     assert main(["tables", "--results", str(tmp_path), "--table", "4"]) == 2

@@ -119,14 +119,24 @@ def test_bad_inputs_converted_or_skipped(bad_dir, config, tmp_path):
     out = tmp_path / "bad"
     report = synthesize_folder(bad_dir, out, config, crop=None, progress=False)
     m = json.loads((out / "manifest.json").read_text())["images"]
-    assert sorted(report.done) == ["deep", "gray", "rgba"]
-    assert "grayscale image converted to RGB" in m["gray"]["warnings"]
-    assert "alpha channel dropped" in m["rgba"]["warnings"]
-    assert "16-bit image converted to 8-bit" in m["deep"]["warnings"]
-    for name in ("gray", "rgba", "deep"):  # 98 px -> mod-cropped to 96, HQ written
-        assert any("multiple of scale" in w for w in m[name]["warnings"])
-        assert read_rgb8(out / m[name]["hq"])[0].shape == (96, 96, 3)
-        assert read_rgb8(out / m[name]["lq"])[0].shape == (24, 24, 3)
+    # translucent alpha: skipped by default (the suite-wide rule), converted when a policy is given
+    assert sorted(report.done) == ["deep", "gray"]
+    assert m["rgba"]["status"] == "skipped" and "translucent alpha" in m["rgba"]["reason"]
+    assert "gray replicated to RGB" in m["gray"]["warnings"]
+    assert "16-bit scaled to 8-bit" in m["deep"]["warnings"]
+    dropped = synthesize_folder(bad_dir, tmp_path / "drop", config, crop=None, progress=False, alpha="drop")
+    assert "rgba" in dropped.done
+    m_drop = json.loads((tmp_path / "drop" / "manifest.json").read_text())
+    assert "alpha dropped" in m_drop["images"]["rgba"]["warnings"] and m_drop["settings"]["alpha"] == "drop"
+    for name, folder, entries in (
+        ("gray", out, m),
+        ("deep", out, m),
+        ("rgba", tmp_path / "drop", m_drop["images"]),
+    ):
+        # 98 px -> mod-cropped to 96, HQ written
+        assert any("multiple of scale" in w for w in entries[name]["warnings"])
+        assert read_rgb8(folder / entries[name]["hq"])[0].shape == (96, 96, 3)
+        assert read_rgb8(folder / entries[name]["lq"])[0].shape == (24, 24, 3)
     assert m["broken"]["status"] == m["empty"]["status"] == m["tiny"]["status"] == "skipped"
     assert "corrupt" in m["broken"]["reason"] and "corrupt" in m["empty"]["reason"]
     assert "smaller than the minimum" in m["tiny"]["reason"]

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from pasd import hub
-from tests.toy_artifacts import TOY_BYTES, write_table
+from tests.toy_artifacts import TOY_BYTES, closed_port, write_table
 
 
 @pytest.fixture
@@ -78,15 +78,22 @@ def test_manual_artifact_says_how_to_get_it(toy_table):
         hub.fetch("toy-manual")
 
 
-def test_fetch_real_hub_artifact_without_network_fails_within_seconds(isolated_caches, monkeypatch):
-    """No model hub is reachable from CI: fetching SD1.5 must fail fast, never hang."""
+def test_fetch_real_hub_artifact_unreachable_endpoint_fails_within_seconds(isolated_caches, monkeypatch):
+    """Fetching SD1.5 from an unreachable hub fails fast, never hangs, and never downloads anything.
+
+    The endpoint is a closed loopback port, so the test is the same on a machine with internet
+    (where pointing at huggingface.co would start a 5 GB download).
+    """
+    import huggingface_hub.constants
+
+    endpoint = f"http://127.0.0.1:{closed_port()}"
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", endpoint)
     monkeypatch.setenv("PASD_BENCH_CONNECT_TIMEOUT", "3")
     t0 = time.monotonic()
-    try:
+    with pytest.raises(hub.MissingWeightsError) as info:
         hub.fetch("sd15")
-    except hub.MissingWeightsError as exc:
-        assert "pasd-bench weights fetch sd15" in str(exc)
-    else:  # pragma: no cover - only on a machine with internet and a lot of disk
-        pytest.skip("network available: sd15 was fetched")
+    assert "pasd-bench weights fetch sd15" in str(info.value) and "cannot reach 127.0.0.1" in str(info.value)
     assert time.monotonic() - t0 < 30
+    assert not list((isolated_caches / "hf").rglob("*.safetensors"))

@@ -94,6 +94,30 @@ def test_single_file_checkpoint_swap(pipe, style_unet, tmp_path):
     assert torch.equal(pipe.unet.state_dict()[key], style_unet.state_dict()[key])
 
 
+def test_single_file_swaps_text_encoder(pipe, style_unet, tmp_path):
+    """Official misc.py: a single file's CLIP text encoder (SD1.5 ``text_model.`` keys) replaces ours."""
+    from safetensors.torch import save_file
+
+    from pasd.tiny import build_tiny_text_encoder
+
+    donor = build_tiny_text_encoder(seed=5).state_dict()
+    # SD1.5 layout whatever transformers flattens: cond_stage_model.transformer.text_model.*
+    ldm_te = {
+        f"cond_stage_model.transformer.text_model.{k.removeprefix('text_model.')}": v
+        for k, v in donor.items()
+    }
+    path = tmp_path / "style_te.safetensors"
+    save_file(
+        {k: v.contiguous() for k, v in {**_to_ldm(style_unet.state_dict()), **ldm_te}.items()}, str(path)
+    )
+    frozen = _frozen(pipe)
+    swap_base_model(pipe, path)
+    _assert_untouched(pipe, frozen)
+    now = pipe.text_encoder.state_dict()
+    assert now.keys() == donor.keys()
+    assert all(torch.equal(now[k], v) for k, v in donor.items())
+
+
 def test_lora_file_is_rejected_as_base_model(pipe, tmp_path):
     from safetensors.torch import save_file
 
@@ -151,3 +175,33 @@ def test_lcm_lora_switches_scheduler(pipe, tmp_path, lq_image):
         lq_image, upscale=1, num_inference_steps=2, guidance_scale=1.0, process_size=64, output_type="np"
     )
     assert out.images[0].shape == lq_image.shape
+
+
+def test_official_lora_merge_ignores_alpha(pipe, tmp_path):
+    """PASD's converter: W += multiplier * up @ down per kohya pair, the file's .alpha skipped."""
+    from safetensors.torch import save_file
+
+    from pasd.pipeline.personalize import merge_lora
+
+    layer = pipe.unet.down_blocks[0].attentions[0].transformer_blocks[0].attn1.to_k
+    # transformers 4 wraps the CLIP parts in .text_model, transformers 5 flattened it; kohya keys keep it
+    te_layer = getattr(pipe.text_encoder, "text_model", pipe.text_encoder).encoder.layers[0].self_attn.q_proj
+    g = torch.Generator().manual_seed(0)
+    up, down = (
+        torch.randn(layer.weight.shape[0], 2, generator=g),
+        torch.randn(2, layer.weight.shape[1], generator=g),
+    )
+    tup, tdown = (
+        torch.randn(te_layer.weight.shape[0], 2, generator=g),
+        torch.randn(2, te_layer.weight.shape[1], generator=g),
+    )
+    key = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_k"
+    tkey = "lora_te_text_model_encoder_layers_0_self_attn_q_proj"
+    save_file({f"{key}.lora_up.weight": up, f"{key}.lora_down.weight": down, f"{key}.alpha": torch.tensor(1.0),
+               f"{tkey}.lora_up.weight": tup, f"{tkey}.lora_down.weight": tdown}, str(tmp_path / "style.safetensors"))  # fmt: skip
+    before, te_before = layer.weight.detach().clone(), te_layer.weight.detach().clone()
+    merge_lora(pipe, tmp_path / "style.safetensors", multiplier=0.6)
+    torch.testing.assert_close(
+        layer.weight.detach(), before + 0.6 * up @ down
+    )  # alpha/rank = 0.5 not applied
+    torch.testing.assert_close(te_layer.weight.detach(), te_before + 0.6 * tup @ tdown)

@@ -102,11 +102,18 @@ def test_missing_folder_parts(tiny_dirs, tmp_path):
         PASDPipeline.from_pretrained(tmp_path, tiny_dirs[1])
 
 
-def test_tiled_vae_matches_untiled(pipe, lq_image):
+def test_tiled_vae_matches_untiled(pipe, lq_image, monkeypatch):
+    from pasd.pipeline import vae_tiling
+
     img = lq_image[:, :24]
-    whole = _run(pipe, img, process_size=96, vae_tile=None).astype(float)
-    tiled = _run(pipe, img, process_size=96, vae_tile=64).astype(float)  # 96 px -> 2x2 blended VAE tiles
-    other_seed = _run(pipe, img, seed=1, process_size=96, vae_tile=None).astype(float)
+    whole = _run(pipe, img, process_size=96, vae_encoder_tile=None, vae_decoder_tile=None).astype(float)
+    # 96 px control: encoder tiles of 32 px (+8 pad), decoder tiles of 4 latent px (+2 pad)
+    enc, dec = vae_tiling.encode_hidden, vae_tiling.decode_hidden
+    monkeypatch.setattr("pasd.pipeline.pipeline.encode_hidden", lambda net, x, tile: enc(net, x, 32, 8))
+    monkeypatch.setattr("pasd.pipeline.pipeline.decode_hidden", lambda net, z, tile: dec(net, z, 4, 2))
+    tiled = _run(pipe, img, process_size=96).astype(float)
+    monkeypatch.undo()
+    other_seed = _run(pipe, img, seed=1, process_size=96).astype(float)
     assert not np.array_equal(whole, tiled)  # the tiled path really ran
     assert np.abs(whole - tiled).mean() < 0.3 * np.abs(whole - other_seed).mean()
 
