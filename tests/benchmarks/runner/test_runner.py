@@ -252,3 +252,29 @@ def test_table1_plus_preset_has_the_modern_metrics_and_table1s_jobs():
         plus.metrics
     )
     assert all(get_spec(m).weights for m in plus.metrics if m not in ("psnr", "ssim"))
+
+
+@pytest.mark.usefixtures("metric_weights")
+def test_a_failed_joint_pass_is_retried_job_by_job_with_the_same_numbers(toy_env):
+    """If score_many raises, each job is scored alone: same numbers, no failed cells, run complete."""
+    from unittest import mock
+
+    from benchmarks.metrics import engine
+
+    tmp, data = toy_env
+    methods = [("bicubic", {}), ("slow-noisy", {})]
+    preset = load_preset(toy.write_preset(tmp / "p.toml", data, methods, metrics=("psnr", "lpips")))
+    run_preset(preset, tmp / "joint", progress=False)
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("joint pass broke")
+
+    with mock.patch.object(engine, "score_many", broken):
+        summary = run_preset(preset, tmp / "alone", progress=False)
+    assert summary.score_failures == [] and calls == [1]
+    assert _scores(tmp / "alone") == _scores(tmp / "joint") and len(_scores(tmp / "joint")) == 4
+    with ResultsStore(tmp / "alone") as store:
+        assert store.run(store.latest_run_id())["status"] == "complete"
