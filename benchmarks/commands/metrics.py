@@ -21,7 +21,29 @@ def _metric_list(ctx: click.Context, param: click.Parameter, value: str) -> list
     return names
 
 
+def _list_metrics(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--list``: every preset with its mode, direction and weights, then exit."""
+    if not value or ctx.resilient_parsing:
+        return
+    from benchmarks.metrics.registry import list_metrics
+
+    for spec in list_metrics():
+        arrow = "lower" if spec.lower_better else "higher"
+        weights = ", ".join(spec.weights) or "-"
+        click.echo(f"{spec.name:<14} {spec.mode:<4} {arrow:<7} {spec.title:<18} weights: {weights}")
+    ctx.exit(0)
+
+
 @click.command("metrics")
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_list_metrics,
+    help="List the metric presets (name, FR/NR/set, direction, weights) and exit.",
+)
 @click.option(
     "--pred",
     "pred_dir",
@@ -110,7 +132,8 @@ def command(
     alpha: str | None, skip_missing: bool, skip_unreadable: bool, skip_unpaired: bool, progress: bool,
     cache_dir: Path | None, seed: int, n_resamples: int,
 ) -> None:  # fmt: skip
-    """PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID (and NIQE, MANIQA, CLIPIQA) in one pass.
+    """PSNR/SSIM (Y), LPIPS, DISTS, MUSIQ, FID, CLIP-FID and the modern IQA set (NIQE, MANIQA, CLIPIQA,
+    TOPIQ, LIQE, KID, pFID; see --list) in one pass.
 
     Exit codes: 0 all scored (files skipped by --skip-* options are listed in the JSON); 1 some
     files unreadable (the rest is scored and written); 2 nothing could be scored (missing weights,

@@ -51,12 +51,15 @@ class PerImageMetric(abc.ABC):
                 raise ValueError(
                     f"{self.name}: pred {tuple(pred.shape)} and target {tuple(target.shape)} differ"
                 )
-        scores = self._scores(pred, target if self.mode == "FR" else None)
+        self._append(self._scores(pred, target if self.mode == "FR" else None), pred.shape[0])
+
+    def _append(self, scores: torch.Tensor | np.ndarray, n: int) -> None:
+        """Check one batch's scores (count, finiteness) and append them to the state."""
         if isinstance(scores, torch.Tensor):
             scores = scores.detach().double().cpu().numpy()
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-        if scores.shape[0] != pred.shape[0]:
-            raise RuntimeError(f"{self.name}: got {scores.shape[0]} scores for a batch of {pred.shape[0]}")
+        if scores.shape[0] != n:
+            raise RuntimeError(f"{self.name}: got {scores.shape[0]} scores for a batch of {n}")
         if not np.isfinite(scores).all():
             bad = [i for i, s in enumerate(scores) if not np.isfinite(s)]
             raise ValueError(f"{self.name}: non-finite score {scores[bad[0]]} for batch item(s) {bad}")
@@ -68,6 +71,62 @@ class PerImageMetric(abc.ABC):
 
     def reset(self) -> None:
         self._state = []
+
+    def bind_state(self, state: list[np.ndarray]) -> None:
+        """Make ``state`` (a list owned by the caller) the list :meth:`update` appends to.
+
+        One metric object (one network load) then keeps separate scores for several methods
+        scored in one pass (:mod:`benchmarks.metrics.multi_pass`).
+        """
+        self._state = state
+
+
+#: the ground-truth side of one image for a :class:`SplitFRMetric`: its feature tensors, batch dim 1
+GTFeatures = tuple[torch.Tensor, ...]
+
+
+class SplitFRMetric(PerImageMetric):
+    """A full-reference metric whose network splits into a per-image feature stack of the GT.
+
+    LPIPS and DISTS run the same trunk on pred and GT and only then compare; the GT half does
+    not depend on the pred. Computing it once per GT image (:meth:`gt_features`, batch of one,
+    so the tensor never depends on which other images share a batch) lets the engine reuse it
+    for every method of a run and cache it on disk. :meth:`update` goes through the same two
+    halves, so scoring with or without precomputed GT features gives the same numbers bit for bit.
+    """
+
+    mode: ClassVar[Literal["FR", "NR"]] = "FR"
+
+    #: identifies the GT half (network, weights, options, device, memory format); a cache key part
+    gt_key: str = ""
+
+    @abc.abstractmethod
+    def gt_features(self, target: torch.Tensor) -> GTFeatures:
+        """Features of one GT image ``(1, 3, H, W)`` in ``[0, 1]``, on the metric's device."""
+
+    @abc.abstractmethod
+    def _scores_from_gt(self, pred: torch.Tensor, gt: GTFeatures) -> torch.Tensor:
+        """Scores of a pred batch against the GT features stacked along the batch dimension."""
+
+    def _scores(self, pred: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
+        feats = [self.gt_features(target[i : i + 1]) for i in range(target.shape[0])]
+        return self._scores_from_gt(pred, stack_gt_features(feats))
+
+    def update_from_gt(self, pred: torch.Tensor, gt: list[GTFeatures]) -> None:
+        """Like :meth:`update`, with the GT side given as one :meth:`gt_features` result per image.
+
+        Raises:
+            ValueError: a bad pred batch, a GT list of another length, or a non-finite score.
+        """
+        _check_batch(pred, "pred")
+        if len(gt) != pred.shape[0]:
+            raise ValueError(f"{self.name}: {len(gt)} GT feature sets for a batch of {pred.shape[0]}")
+        self._append(self._scores_from_gt(pred, stack_gt_features(gt)), pred.shape[0])
+
+
+def stack_gt_features(feats: list[GTFeatures]) -> GTFeatures:
+    """Per-image GT features -> one tuple of batched tensors (``torch.cat`` copies, values unchanged)."""
+    return tuple(torch.cat(parts, dim=0) for parts in zip(*feats, strict=True))
 
 
 def _check_batch(x: torch.Tensor, what: str) -> None:

@@ -59,23 +59,49 @@ DEFAULT_CONFIGS: dict[str, MetricSpec] = {
         _spec("ssim", "SSIMY", "FR", False, title="SSIM", crop_border=4, round_y=False),
         _spec("psnr-matlab", "PSNRY", "FR", False, title="PSNR (MATLAB Y)", crop_border=4, round_y=True),
         _spec("ssim-matlab", "SSIMY", "FR", False, title="SSIM (MATLAB Y)", crop_border=4, round_y=True),
-        _spec(
-            "lpips", "LPIPS", "FR", True, ("lpips-alex", "alexnet"), title="LPIPS", net="alex", version="0.1"
-        ),
-        _spec("dists", "DISTS", "FR", True, ("dists", "vgg16"), title="DISTS"),
-        _spec("musiq", "PyiqaNR", "NR", False, ("musiq-koniq",), title="MUSIQ", pyiqa_name="musiq"),
+        # channels_last None: NHWC on CPU (runtime.py); precision: CUDA half only where measured safe
+        _spec("lpips", "LPIPS", "FR", True, ("lpips-alex", "alexnet"), title="LPIPS", net="alex", version="0.1",
+              channels_last=None, precision="fp32"),
+        _spec("dists", "DISTS", "FR", True, ("dists", "vgg16"), title="DISTS", channels_last=None, precision="fp32",
+              chunk_pixels=None),
+        _spec("musiq", "PyiqaNR", "NR", False, ("musiq-koniq",), title="MUSIQ", pyiqa_name="musiq",
+              channels_last=None),
+        _spec("musiq-ava", "PyiqaNR", "NR", False, ("musiq-ava",), title="MUSIQ (AVA)", pyiqa_name="musiq-ava",
+              channels_last=None),
+        _spec("musiq-spaq", "PyiqaNR", "NR", False, ("musiq-spaq",), title="MUSIQ (SPAQ)",
+              pyiqa_name="musiq-spaq", channels_last=None),
+        _spec("musiq-paq2piq", "PyiqaNR", "NR", False, ("musiq-paq2piq",), title="MUSIQ (PaQ-2-PiQ)",
+              pyiqa_name="musiq-paq2piq", channels_last=None),
         _spec("niqe", "PyiqaNR", "NR", True, ("niqe",), title="NIQE", pyiqa_name="niqe"),
-        _spec("maniqa", "PyiqaNR", "NR", False, ("maniqa-koniq",), title="MANIQA", pyiqa_name="maniqa"),
+        # seed 123: what pyiqa's InferenceModel seeded each call with while MANIQA used random crops
+        _spec("maniqa", "PyiqaNR", "NR", False, ("maniqa-koniq",), title="MANIQA", pyiqa_name="maniqa", seed=123),
+        _spec("maniqa-pipal", "PyiqaNR", "NR", False, ("maniqa-pipal",), title="MANIQA-PIPAL",
+              pyiqa_name="maniqa-pipal", seed=123),
         _spec("clipiqa", "PyiqaNR", "NR", False, ("clipiqa-rn50",), title="CLIPIQA", pyiqa_name="clipiqa"),
+        _spec("topiq_nr", "PyiqaNR", "NR", False, ("topiq-nr-koniq",), title="TOPIQ-NR", pyiqa_name="topiq_nr"),
+        _spec("topiq_fr", "PyiqaFR", "FR", False, ("topiq-fr-kadid",), title="TOPIQ-FR", pyiqa_name="topiq_fr"),
+        _spec("liqe", "PyiqaNR", "NR", False, ("liqe-koniq", "clip-vit-b32"), title="LIQE", pyiqa_name="liqe"),
+        _spec("liqe_mix", "PyiqaNR", "NR", False, ("liqe-mix", "clip-vit-b32"), title="LIQE (mix)",
+              pyiqa_name="liqe_mix"),
         _spec("fid", "FrechetDistance", "set", True, ("inception-fid",), title="FID", extractor="inception"),
         _spec(
             "clipfid", "FrechetDistance", "set", True, ("clip-vit-b32",), title="CLIP-FID", extractor="clip"
         ),
+        _spec("kid", "KernelDistance", "set", True, ("inception-fid",), title="KID", extractor="inception",
+              num_subsets=100, max_subset_size=1000, seed=0),
+        _spec("pfid", "PatchFrechetDistance", "set", True, ("inception-fid",), title="pFID (128 px)",
+              extractor="inception", patch=128),
     )
-}
+}  # fmt: skip
 
 #: the paper's Table 1 metric set, in its column order
 TABLE1_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "dists", "fid", "clipfid", "musiq")
+
+#: Table 1 plus what Real-ISR papers since 2023 report (SeeSR, OSEDiff, SUPIR tables: pyiqa's
+#: niqe, maniqa-pipal, clipiqa, musiq; TOPIQ, LIQE), KID and patch-FID for small test sets
+TABLE1_PLUS_METRICS: tuple[str, ...] = TABLE1_METRICS + (
+    "niqe", "maniqa-pipal", "maniqa", "clipiqa", "topiq_nr", "topiq_fr", "liqe", "kid", "pfid",
+)  # fmt: skip
 
 
 def get_spec(name: str) -> MetricSpec:
@@ -94,12 +120,21 @@ def get_spec(name: str) -> MetricSpec:
     raise KeyError(f"unknown metric {name!r}.{hint} Known: {', '.join(sorted(DEFAULT_CONFIGS))}")
 
 
-#: pyiqa preset -> its weights artifact (the presets ``benchmarks.metrics.pyiqa_metric`` can build)
-PYIQA_WEIGHTS: dict[str, str] = {
-    "musiq": "musiq-koniq",
-    "niqe": "niqe",
-    "maniqa": "maniqa-koniq",
-    "clipiqa": "clipiqa-rn50",
+#: pyiqa preset -> the artifacts its default construction downloads (pasd.hub names); one table,
+#: read by ``benchmarks.metrics.pyiqa_offline`` to build the metric and by ``weights_for``
+PYIQA_WEIGHTS: dict[str, tuple[str, ...]] = {
+    "musiq": ("musiq-koniq",),
+    "musiq-ava": ("musiq-ava",),
+    "musiq-spaq": ("musiq-spaq",),
+    "musiq-paq2piq": ("musiq-paq2piq",),
+    "niqe": ("niqe",),
+    "maniqa": ("maniqa-koniq",),
+    "maniqa-pipal": ("maniqa-pipal",),
+    "clipiqa": ("clipiqa-rn50",),
+    "topiq_nr": ("topiq-nr-koniq",),
+    "topiq_fr": ("topiq-fr-kadid",),
+    "liqe": ("liqe-koniq", "clip-vit-b32"),
+    "liqe_mix": ("liqe-mix", "clip-vit-b32"),
 }
 
 
@@ -135,5 +170,5 @@ def weights_for(name: str, options: dict[str, Any] | None = None) -> tuple[str, 
         pyiqa_name = opts.get("pyiqa_name", "")
         if pyiqa_name == spec.opts.get("pyiqa_name"):
             return spec.weights
-        return (PYIQA_WEIGHTS[pyiqa_name],) if pyiqa_name in PYIQA_WEIGHTS else ()
+        return PYIQA_WEIGHTS.get(pyiqa_name, ())
     return spec.weights

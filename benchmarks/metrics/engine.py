@@ -16,6 +16,7 @@ from benchmarks.metrics.configs import TABLE1_METRICS, get_spec
 from benchmarks.metrics.one_pass import PassState, run_pass
 from benchmarks.metrics.pairing import find_pairs, pair_images
 from benchmarks.metrics.registry import create_metric
+from benchmarks.metrics.results import EvaluationResult
 from pasd.hub import MissingWeightsError
 from pasd.utils.image_io import ALPHA_POLICIES, AlphaPolicy
 
@@ -41,6 +42,8 @@ class EngineOptions:
     confidence: float = 0.95
     n_resamples: int = 2000
     seed: int = 0
+    #: largest per-image GT feature entry (LPIPS/DISTS) written to ``cache_dir``, in MiB; 0: none
+    gt_cache_max_mb: float = 64.0
     #: metric name -> options for its class, over the preset's (a protocol card fills this)
     metric_options: dict[str, dict] = field(default_factory=dict)
     #: the protocol card these options came from (recorded with the results), if any
@@ -55,6 +58,8 @@ class EngineOptions:
             raise ValueError(f"alpha policy {self.alpha!r} not in {ALPHA_POLICIES}")
         if self.crop_border is not None and self.crop_border < 0:
             raise ValueError(f"crop_border must be >= 0, got {self.crop_border}")
+        if not self.gt_cache_max_mb >= 0:
+            raise ValueError(f"gt_cache_max_mb must be >= 0, got {self.gt_cache_max_mb}")
         if not isinstance(self.metric_options, dict) or not all(
             isinstance(v, dict) for v in self.metric_options.values()
         ):
@@ -118,6 +123,16 @@ def build_metrics(
     return per_image, sets
 
 
+def _paired_state(pred_dir, gt_dir, mapping, opts: EngineOptions) -> PassState:
+    """The pass state of one pred folder: its pairs, and (with ``skip_unpaired``) the files left out."""
+    pairs, no_gt, no_pred = find_pairs(pred_dir, gt_dir, mapping)
+    if not (no_gt or no_pred):
+        return PassState(pairs=pairs)
+    # raises unless skip_unpaired, with every unpaired file named
+    pairs = pair_images(pred_dir, gt_dir, mapping, skip_unpaired=opts.skip_unpaired)
+    return PassState(pairs=pairs, unpaired={"pred_without_gt": no_gt, "gt_without_pred": no_pred})
+
+
 def evaluate(
     pred_dir: str | Path,
     gt_dir: str | Path | None = None,
@@ -155,15 +170,88 @@ def evaluate(
     needs_gt = [n for n in names if get_spec(n).mode in ("FR", "set")]
     if needs_gt and gt_dir is None:
         raise ValueError(f"metrics {needs_gt} need a GT folder; no-reference metrics only: musiq, niqe, ...")
-    pairs, no_gt, no_pred = find_pairs(pred_dir, gt_dir, mapping)
-    if no_gt or no_pred:  # raises unless skip_unpaired, with every unpaired file named
-        pairs = pair_images(pred_dir, gt_dir, mapping, skip_unpaired=opts.skip_unpaired)
-    state = PassState(pairs=pairs)
-    if no_gt or no_pred:
-        state.unpaired = {"pred_without_gt": no_gt, "gt_without_pred": no_pred}
+    state = _paired_state(pred_dir, gt_dir, mapping, opts)
+    pairs = state.pairs
     per_image, sets = build_metrics(names, opts, state)
     run_pass(pairs, per_image, sets, opts, state, progress)
     result = summarise(names, state, opts, pred_dir, gt_dir)
     if state.unreadable and not opts.skip_unreadable:
         raise UnreadableImagesError(state.unreadable, result)
     return result
+
+
+def score_many(
+    preds: Mapping[str, str | Path],
+    gt: str | Path | Mapping[str, str | Path] | None = None,
+    metrics: Sequence[str] = TABLE1_METRICS,
+    options: EngineOptions | None = None,
+    mapping: Mapping[str, str] | None = None,
+    progress: bool = False,
+) -> dict[str, EvaluationResult]:
+    """Score several methods' prediction folders against the same ground truth in one pass.
+
+    Each method's result equals :func:`evaluate` on its folder bit for bit (same batches, same
+    tensors); the metric networks are loaded once, every GT file is decoded once, and the GT
+    side of LPIPS/DISTS and of FID/KID/CLIP-FID is computed once for all methods (and cached
+    in ``options.cache_dir`` for later runs).
+
+    Args:
+        preds: method label -> folder of its predicted images.
+        gt: the GT folder, or label -> GT folder (e.g. the runner's per-method views, whose
+            links point at the same files: a GT file is identified by its real path).
+        metrics: preset names, as for :func:`evaluate`.
+        options: :class:`EngineOptions`, shared by every method.
+        mapping: explicit pred stem -> GT stem pairs, the same for every method.
+        progress: show a progress bar.
+
+    Returns:
+        label -> :class:`~benchmarks.metrics.results.EvaluationResult`, in the order of ``preds``.
+
+    Raises:
+        KeyError: unknown metric name.
+        ValueError: no methods, a label missing from a ``gt`` mapping, FR/set metrics without
+            GT, unpaired files (naming the method), size mismatch, NaN/inf.
+        MissingWeightsError: missing weights (unless ``skip_missing``).
+        UnreadableImagesError: unreadable files (unless ``skip_unreadable``); ``results`` carries
+            every method's result, ``result`` the first affected one's.
+
+    Example:
+        >>> results = score_many({"a": "out/a", "b": "out/b"}, "data/hq", ["psnr", "lpips"])  # doctest: +SKIP
+        >>> {k: round(r.value("psnr"), 2) for k, r in results.items()}  # doctest: +SKIP
+        {'a': 24.31, 'b': 25.02}
+    """
+    from benchmarks.metrics.multi_pass import MethodPass, run_many
+    from benchmarks.metrics.results import UnreadableImagesError, summarise
+
+    opts = options or EngineOptions()
+    opts.check()
+    if not preds:
+        raise ValueError("score_many needs at least one method (label -> pred folder)")
+    names = list(dict.fromkeys(get_spec(n).name for n in metrics))
+    if not names:
+        raise ValueError("no metrics requested")
+    gts = dict(gt) if isinstance(gt, Mapping) else dict.fromkeys(preds, gt)
+    absent = [label for label in preds if label not in gts]
+    if absent:
+        raise ValueError(f"no GT folder for method(s) {absent}; gt mapping has {sorted(gts)}")
+    needs_gt = [n for n in names if get_spec(n).mode in ("FR", "set")]
+    if needs_gt and any(gts[label] is None for label in preds):
+        raise ValueError(f"metrics {needs_gt} need a GT folder; no-reference metrics only: musiq, niqe, ...")
+    passes = []
+    for label, pred_dir in preds.items():
+        try:
+            state = _paired_state(pred_dir, gts[label], mapping, opts)
+        except ValueError as exc:
+            raise ValueError(f"method {label!r}: {exc}") from exc
+        passes.append(MethodPass(label, state.pairs, state))
+    build_state = PassState(pairs=[])
+    per_image, sets = build_metrics(names, opts, build_state)
+    for mp in passes:
+        mp.state.missing.update(build_state.missing)
+    run_many(passes, per_image, sets, opts, progress)
+    results = {mp.label: summarise(names, mp.state, opts, preds[mp.label], gts[mp.label]) for mp in passes}
+    bad = [mp for mp in passes if mp.state.unreadable]
+    if bad and not opts.skip_unreadable:
+        unreadable = {k: v for mp in bad for k, v in mp.state.unreadable.items()}
+        raise UnreadableImagesError(unreadable, results[bad[0].label], results)
+    return results

@@ -12,9 +12,17 @@ import io
 
 import torch
 
-from benchmarks.metrics.base import PerImageMetric
+from benchmarks.metrics.base import GTFeatures, SplitFRMetric
 from benchmarks.metrics.registry import METRICS
-from benchmarks.metrics.weights import load_features_into, load_state_dict, weights_file
+from benchmarks.metrics.runtime import (
+    Precision,
+    check_precision,
+    inference,
+    runtime_tag,
+    to_input,
+    use_channels_last,
+)
+from benchmarks.metrics.weights import load_features_into, load_state_dict, weights_file, weights_id
 
 #: the lpips trunk's slice attributes and the torchvision ``features`` indices they hold
 _ALEX_SLICES = ("slice1", "slice2", "slice3", "slice4", "slice5")
@@ -59,20 +67,54 @@ def build_lpips(
 
 
 @METRICS.register("LPIPS")
-class LPIPSMetric(PerImageMetric):
-    """LPIPS distance (lower is better), inputs mapped from [0, 1] to [-1, 1] as lpips expects."""
+class LPIPSMetric(SplitFRMetric):
+    """LPIPS distance (lower is better), inputs mapped from [0, 1] to [-1, 1] as lpips expects.
+
+    ``lpips.LPIPS.forward`` (v0.1, linear heads, no spatial map) is run as its two halves: the
+    trunk + unit-normalisation of each image (:meth:`gt_features` for the GT, once), then the
+    squared difference, linear heads, spatial mean and sum over layers, with the package's own
+    modules and in its order. The package has no call that takes precomputed reference features.
+    """
 
     mode = "FR"
     higher_is_better = False
 
     def __init__(
-        self, name: str, device: str | torch.device = "cpu", net: str = "alex", version: str = "0.1"
+        self,
+        name: str,
+        device: str | torch.device = "cpu",
+        net: str = "alex",
+        version: str = "0.1",
+        channels_last: bool | None = None,
+        precision: Precision = "fp32",
     ):
         super().__init__(name, device)
         self.net_name, self.version = net, version
+        self.dtype = check_precision(precision, "LPIPS", self.device)
+        self.channels_last = use_channels_last(channels_last, self.device)
         self.model = build_lpips(self.device, net, version)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        files = (weights_file("lpips-alex"), weights_file("alexnet"))
+        self.gt_key = f"lpips-{net}-v{version}-{weights_id(*files)}-{runtime_tag(self.device, self.channels_last, precision)}"
 
-    @torch.no_grad()
-    def _scores(self, pred: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
-        out = self.model(pred.to(self.device), target.to(self.device), normalize=True)
-        return out.reshape(-1)
+    def _trunk(self, x: torch.Tensor) -> list[torch.Tensor]:
+        import lpips
+
+        x = to_input(x, self.device, self.channels_last)
+        x = self.model.scaling_layer(2 * x - 1)
+        return [lpips.normalize_tensor(o) for o in self.model.net.forward(x)]
+
+    def gt_features(self, target: torch.Tensor) -> GTFeatures:
+        with inference(self.device, self.dtype):
+            return tuple(self._trunk(target))
+
+    def _scores_from_gt(self, pred: torch.Tensor, gt: GTFeatures) -> torch.Tensor:
+        from lpips.lpips import spatial_average
+
+        with inference(self.device, self.dtype):
+            feats = self._trunk(pred)
+            val = 0
+            for kk, (f0, f1) in enumerate(zip(feats, gt, strict=True)):
+                val += spatial_average(self.model.lins[kk]((f0 - f1) ** 2), keepdim=True)
+            return val.reshape(-1).float()

@@ -2,7 +2,9 @@
 
 Per-image metrics all see the same tensors (same-size images are stacked into a batch);
 FID/CLIP-FID features are extracted in the same pass, and GT-side features come from
-:class:`FeatureCache` when the GT files are unchanged.
+:class:`FeatureCache` when the GT files are unchanged. The pass itself is
+:func:`benchmarks.metrics.multi_pass.run_many` with one method; this module keeps the state
+and the decoding helpers it shares.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import numpy as np
 import torch
 
 from benchmarks.metrics.base import PerImageMetric, SetMetric
-from benchmarks.metrics.feature_cache import FeatureCache, content_hash
 from benchmarks.metrics.pairing import ImagePair
 from pasd.utils.image_io import UnreadableImageError, is_gray, read_image
 
@@ -81,81 +82,15 @@ def _to_tensor(images: list[np.ndarray], device: str) -> torch.Tensor:
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div(255.0).to(device)
 
 
-def _score_group(metrics, items, opts) -> None:
-    pred = _to_tensor([p for _, p, _ in items], opts.device)
-    gt = _to_tensor([g for _, _, g in items], opts.device) if items[0][2] is not None else None
-    for m in metrics:
-        try:
-            m.update(pred, gt if m.mode == "FR" else None)
-        except ValueError as exc:
-            raise ValueError(f"metric {m.name} on images {[n for n, _, _ in items]}: {exc}") from exc
-
-
 def run_pass(
     pairs: list[ImagePair], per_image: list[PerImageMetric], sets: list[SetMetric], opts: EngineOptions,
     state: PassState, progress: bool = False,
 ) -> None:  # fmt: skip
-    """Decode every pair once and update all metrics; fills ``state``."""
-    from tqdm import tqdm
+    """Decode every pair once and update all metrics; fills ``state``.
 
-    cache = FeatureCache(opts.cache_dir) if opts.cache_dir else None
-    gt_files = [p.gt for p in pairs if p.gt is not None]
-    digest = content_hash(gt_files) if cache and sets and gt_files else None
-    settings = f"alpha-{opts.alpha}"
-    gt_feats: dict[str, list[np.ndarray] | np.ndarray] = {}
-    for m in sets:
-        hit = cache.load(m.extractor.key, settings, digest, len(gt_files)) if digest else None
-        state.cache[m.name] = "off" if digest is None else ("hit" if hit is not None else "miss")
-        gt_feats[m.name] = hit if hit is not None else []
-    pred_feats: dict[str, list[np.ndarray]] = {m.name: [] for m in sets}
-    need_gt = any(m.mode == "FR" for m in per_image) or any(isinstance(v, list) for v in gt_feats.values())
-    bs = opts.batch_size
-    for start in tqdm(range(0, len(pairs), bs), disable=not progress, desc="metrics", unit="batch"):
-        chunk = pairs[start : start + bs]
-        items, groups = [], {}
-        gt_chunk = []
-        for pair in chunk:
-            pred = _decode(pair.pred, "pred", opts, state)
-            gt = _decode(pair.gt, "gt", opts, state) if (need_gt and pair.gt is not None) else None
-            if gt is not None:
-                gt_chunk.append(gt)
-            if pred is None or (need_gt and pair.gt is not None and gt is None):
-                continue
-            if gt is not None:
-                pred = _match_size(pred, gt, pair, opts, state)
-                _check_colour(pred, gt, pair, state)
-            items.append((pair.name, pred, gt))
-        for item in items:
-            groups.setdefault(item[1].shape, []).append(item)
-        for group in groups.values():
-            _score_group(per_image, group, opts)
-            state.names.extend(n for n, _, _ in group)
-        for m in sets:
-            if items:
-                pred_feats[m.name].append(m.extractor([p for _, p, _ in items]))
-            if isinstance(gt_feats[m.name], list) and gt_chunk:
-                gt_feats[m.name].append(m.extractor(gt_chunk))
-    if state.gray_vs_colour:
-        names = state.gray_vs_colour
-        logger.warning(
-            "%d pred image(s) are grayscale while their GT is colour (%s%s): every colour metric scores "
-            "them as colour images; check that the method did not drop the colour",
-            len(names), ", ".join(names[:5]), ", ..." if len(names) > 5 else "",
-        )  # fmt: skip
-    for m in per_image:
-        state.per_image[m.name] = m.compute()
-    for m in sets:
-        pf = np.concatenate(pred_feats[m.name]) if pred_feats[m.name] else np.zeros((0, 1))
-        gf = gt_feats[m.name]
-        if isinstance(gf, list):
-            gf = np.concatenate(gf) if gf else np.zeros((0, 1))
-            if cache and digest and gf.shape[0] == len(gt_files):
-                cache.save(m.extractor.key, settings, digest, gf)
-        state.set_counts[m.name] = {"pred": int(pf.shape[0]), "gt": int(gf.shape[0])}
-        try:
-            state.set_values[m.name] = m.compute(pf, gf)
-        except ValueError as exc:
-            raise ValueError(
-                f"metric {m.name} ({pf.shape[0]} pred / {gf.shape[0]} GT images): {exc}"
-            ) from exc
-        state.set_routes[m.name] = getattr(m, "last_route", None)
+    The single-method case of :func:`benchmarks.metrics.multi_pass.run_many` (one code path, so
+    a method scored alone and scored with others gets the same numbers bit for bit).
+    """
+    from benchmarks.metrics.multi_pass import MethodPass, run_many
+
+    run_many([MethodPass("", pairs, state)], per_image, sets, opts, progress)

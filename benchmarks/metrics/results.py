@@ -34,9 +34,16 @@ class EvaluationResult:
 class UnreadableImagesError(ValueError):
     """Some files could not be decoded; lists them all and carries the result of the rest."""
 
-    def __init__(self, unreadable: dict[str, str], result: EvaluationResult) -> None:
+    def __init__(
+        self,
+        unreadable: dict[str, str],
+        result: EvaluationResult,
+        results: dict[str, EvaluationResult] | None = None,
+    ) -> None:
         self.unreadable = unreadable
         self.result = result
+        #: every method's result when raised by ``engine.score_many`` (``result`` is the first affected)
+        self.results = results or {}
         lines = "\n".join(f"  - {reason}" for reason in unreadable.values())
         super().__init__(f"{len(unreadable)} unreadable image file(s):\n{lines}")
 
@@ -76,6 +83,8 @@ def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
                 else None
             )
             entry |= {"status": "ok", "n": int(len(scores))}
+            if name in state.cache:  # full-reference metrics whose GT side is cached (LPIPS, DISTS)
+                entry["gt_feature_cache"] = state.cache[name]
             if ci is not None:
                 entry |= {"mean": ci.mean, "ci_low": ci.low, "ci_high": ci.high}
         metrics[name] = entry

@@ -70,3 +70,17 @@ def load_features_into(
     extra = [k for k in state if k.startswith("features.") and k not in used]
     if extra:
         raise ValueError(f"{source}: backbone keys not used: {extra[:5]}")
+
+
+def weights_id(*paths: Path) -> str:
+    """A short id of weight files by name, size and mtime (hashing GBs on every run would not pay).
+
+    Part of every cache key derived from a network's output, so replacing a file invalidates it.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in paths:
+        st = Path(path).stat()
+        h.update(f"{Path(path).name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()[:12]

@@ -140,21 +140,40 @@ def engine_options(plan: Plan, device: str):
                          **plan.preset.card().engine_fields())  # fmt: skip
 
 
-def _score(
-    job: Job, plan: Plan, device: str, progress: bool, store, run_id: int, failed: frozenset[str] | set[str] = frozenset()
-) -> list[tuple[str, str]]:  # fmt: skip
-    """Score the job's outputs against the dataset's HQ through views of symlinks (paired by item id).
+@dataclass
+class _View:
+    """A job's outputs (and HQ) as folders of links paired by item id, and what is left to score."""
 
-    Every cell is written under the job's entry id and seed. Nothing here ends the run: a metric
-    the engine cannot build or score (a protocol setting it lacks, a bad output) becomes a failed
-    cell with the reason, and the outputs stay cached.
+    job: Job
+    path: Path
+    metrics: list[str]  # for the engine (those scored against a reference set are done)
+    has_gt: bool
+    errors: dict[str, str]  # metric -> reason, cells already known to fail
+
+
+def _cell_writer(store, run_id: int, job: Job):
+    """``cell(metric, value=None, **kw)``: one set-level cell of ``job`` (its entry id and seed)."""
+
+    def cell(metric: str, value: float | None = None, **kw: Any) -> None:
+        store.put_set_level(run_id, job.method_id, job.dataset.name, metric, value, seed=job.seed, **kw)
+
+    return cell
+
+
+def _prepare(
+    job: Job, plan: Plan, device: str, store, run_id: int, failed: frozenset[str] | set[str] = frozenset()
+) -> _View | None:  # fmt: skip
+    """Link the job's outputs against the dataset's HQ into a view (paired by item id), record the job.
+
+    Cells that need no engine pass are written here: "no outputs", FR metrics of a dataset without
+    ground truth, set metrics against the preset's reference set.
 
     Args:
         failed: ids that failed in this run; an older cached output of theirs is kept on disk but
             not scored (its input or pair is broken now, e.g. an HQ of the wrong size).
 
     Returns:
-        ``(metric, reason)`` of every cell that could not be scored.
+        ``None`` when the job has no outputs to score.
     """
     from benchmarks.metrics.configs import get_spec
 
@@ -172,14 +191,12 @@ def _score(
                   n_items=len(items), inputs_digest=inputs, method_name=job.method.name,
                   label=job.method.given_label)  # fmt: skip
 
-    def cell(metric: str, value: float | None = None, **kw: Any) -> None:
-        store.put_set_level(run_id, mid, job.dataset.name, metric, value, seed=seed, **kw)
-
+    cell = _cell_writer(store, run_id, job)
     metrics = plan.scored_metrics
     if not items:
         for metric in metrics:
             cell(metric, status="failed", note="no outputs")
-        return []
+        return None
     errors: dict[str, str] = {}
     shutil.rmtree(view, ignore_errors=True)  # symlinks only: outputs of removed images are not scored
     for item in items:
@@ -210,14 +227,54 @@ def _score(
                 logger.warning("%s: scoring against the reference set failed: %s", _where(job), msg)
                 errors.update({m: f"reference set: {msg}" for m in sets})
         metrics = [m for m in metrics if m not in paired and m not in sets]
-    if metrics:
-        results, failed_metrics = _evaluate(job, view / "pred", view / "gt" if has_gt else None, metrics,
-                                            engine_options(plan, device), progress)  # fmt: skip
-        errors.update(failed_metrics)
-        _store_results(results, cell, store, run_id, job)
-    for m, msg in errors.items():
-        cell(m, status="failed", note=msg)
-    return list(errors.items())
+    return _View(job, view, metrics, has_gt, errors)
+
+
+def _score_group(views: list[_View], plan: Plan, device: str, progress: bool, store, run_id: int) -> list:
+    """Score the prepared jobs of one dataset and seed; ``(job, metric, reason)`` of every failed cell.
+
+    Jobs with ground truth are scored together (``score_many``: every GT file decoded once, the GT
+    side of LPIPS/DISTS/FID computed once), and each job's numbers equal ``evaluate`` of its view
+    alone. Nothing here ends the run: if the joint pass fails, each job is scored on its own
+    (``_evaluate``, which falls back to one metric at a time), so one bad method or metric becomes
+    failed cells with the reason while the others get their numbers.
+    """
+    from benchmarks.metrics.engine import score_many
+
+    opts = engine_options(plan, device)
+    joint = [v for v in views if v.has_gt and v.metrics == plan.scored_metrics]
+    results: dict[int, list] = {}
+    if len(joint) > 1:
+        labels = {f"{v.job.method_id}-seed{v.job.seed}": v for v in joint}
+        try:
+            many = score_many({k: v.path / "pred" for k, v in labels.items()},
+                              {k: v.path / "gt" for k, v in labels.items()}, plan.scored_metrics, opts,
+                              progress=progress)  # fmt: skip
+            results = {id(v): [many[k]] for k, v in labels.items()}
+        except Exception as exc:  # noqa: BLE001 - retried job by job below, then recorded as failed cells
+            logger.debug("%s", traceback.format_exc())
+            logger.info("joint scoring of %d jobs failed (%s); scoring them one by one", len(joint), exc)
+    failures = []
+    for v in views:
+        if v.metrics and id(v) not in results:
+            found, failed_metrics = _evaluate(v.job, v.path / "pred", v.path / "gt" if v.has_gt else None,
+                                              v.metrics, opts, progress)  # fmt: skip
+            results[id(v)] = found
+            v.errors.update(failed_metrics)
+        cell = _cell_writer(store, run_id, v.job)
+        _store_results(results.get(id(v), []), cell, store, run_id, v.job)
+        for m, msg in v.errors.items():
+            cell(m, status="failed", note=msg)
+            failures.append((v.job, m, msg))
+    return failures
+
+
+def _score_groups(jobs: list[Job]) -> list[list[Job]]:
+    """Runnable jobs grouped by (dataset, seed), groups and jobs in plan order."""
+    groups: dict[tuple[str, int], list[Job]] = {}
+    for job in jobs:
+        groups.setdefault((job.dataset.name, job.seed), []).append(job)
+    return list(groups.values())
 
 
 def _evaluate(job: Job, pred: Path, gt: Path | None, metrics: list[str], opts, progress: bool):
@@ -409,12 +466,21 @@ def run_preset(
         with _sigterm_interrupts():
             prepared: set[str] = set()
             runnable = [j for j in plan.jobs if j.runnable]
-            for job in tqdm(runnable, desc="jobs", disable=not progress or not dist.main):
-                failed = _make_outputs(job, plan, dist, device, progress, summary, store, prepared)
-                dist.barrier()
+            bar = tqdm(total=len(runnable), desc="jobs", disable=not progress or not dist.main)
+            # a dataset's jobs are made first, then scored together (the GT side once for all methods)
+            for group in _score_groups(runnable):
+                views = []
+                for job in group:
+                    failed = _make_outputs(job, plan, dist, device, progress, summary, store, prepared)
+                    dist.barrier()
+                    bar.update(1)
+                    if dist.main:
+                        views.append(_prepare(job, plan, device, store, run_id, failed))
                 if dist.main:
-                    for metric, why in _score(job, plan, device, progress, store, run_id, failed):
+                    ready = [v for v in views if v is not None]
+                    for job, metric, why in _score_group(ready, plan, device, progress, store, run_id):
                         summary.score_failures.append((job.method_id, job.dataset.name, metric, why))
+            bar.close()
         status = "complete"
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the user or a signal"

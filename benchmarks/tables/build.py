@@ -17,12 +17,14 @@ from benchmarks.tables.grid import EMPTY, PARTIAL_MARK, Cell, Grid, Row, count_c
 from benchmarks.tables.layouts import (
     ABLATION_FLAGS,
     ABLATION_HEADERS,
+    EXTRA_METRIC_ORDER,
     get_layout,
     ordered,
     select_rows,
     table_aliases,
 )
 from benchmarks.tables.names import (
+    METRIC_NOTES,
     dataset_label,
     is_random_weights,
     method_caveat,
@@ -78,7 +80,7 @@ def build_table(
     keys = set(ours) | set(pap or {})
     ds_list = ordered({k[0] for k in keys}, layout.datasets)
     methods = ordered({k[1] for k in keys}, layout.methods, methods=True)
-    metrics = ordered({k[2] for k in keys}, layout.metrics)
+    metrics = ordered({k[2] for k in keys}, layout.metrics + EXTRA_METRIC_ORDER)
     caption = f"Table {table}: {layout.caption}{caption_suffix}"
     official = _official_counts(ds_list, n_official)
     labels = dict(labels or {})
@@ -89,6 +91,7 @@ def build_table(
     grid.notes = _notes(table, methods, ci, pap is not None, grid, ours, labels) + list(protocol_notes)
     grid.table = table
     grid.method_labels = labels
+    grid.notes += list(dict.fromkeys(METRIC_NOTES[m] for m in metrics if m in METRIC_NOTES))
     return grid
 
 

@@ -53,6 +53,10 @@ LAYOUTS: dict[int, Layout] = {
     ),
 }
 
+#: metrics beyond the paper's, in the order they follow its columns (``table1-plus``; others: alphabetical)
+EXTRA_METRIC_ORDER: tuple[str, ...] = (
+    "niqe", "maniqa-pipal", "maniqa", "clipiqa", "topiq_nr", "topiq_fr", "liqe", "kid", "pfid",
+)  # fmt: skip
 #: Table 3's design columns: (degradation removal, high-level info, negative prompt) per variant
 ABLATION_FLAGS: dict[str, tuple[bool, bool, bool]] = {
     "pasd-abl-a": (False, False, False),

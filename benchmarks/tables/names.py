@@ -91,6 +91,21 @@ METHOD_NOTES: dict[str, str] = {
     ),
 }
 
+#: metric key -> footnote printed under every table the metric appears in (how the number is made)
+METRIC_NOTES: dict[str, str] = {
+    "maniqa": (
+        "MANIQA (KonIQ) and MANIQA-PIPAL: pyiqa's MANIQA averages 20 crops of 224 px; the engine seeds torch and "
+        "NumPy with the metric's recorded seed (default 123, pyiqa's old per-call seed) before each image. "
+        "pyiqa >= 0.1.12 takes the crops on a fixed grid, so there the seed does not change the value."
+    ),
+    "kid": "KID: clean-fid's kernel distance (100 subsets of up to 1000 images), subsets drawn with seed 0.",
+    "pfid": (
+        "pFID: FID over non-overlapping 128-px crops of every image (same grid for outputs and ground truth), "
+        "for test sets too small for FID (IceClear/StableSR#105)."
+    ),
+}
+METRIC_NOTES["maniqa-pipal"] = METRIC_NOTES["maniqa"]
+
 DATASETS: dict[str, str] = {
     "div2k-val": "DIV2K valid",
     "realsr": "RealSR",

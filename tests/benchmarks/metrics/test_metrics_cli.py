@@ -107,3 +107,32 @@ def test_bad_metric_name_is_usage_error(tmp_path):
         cli, ["metrics", "--pred", str(tmp_path), "--metrics", "psnr,lpis", "--out", "x.csv"]
     )
     assert r.exit_code == 2 and "lpis" in r.output and "Did you mean one of: lpips" in r.output
+
+
+def test_list_shows_the_modern_presets(tmp_path):
+    r = _run(["--list"])
+    assert r.exit_code == 0, r.output
+    rows = {line.split()[0]: line for line in r.output.splitlines()}
+    assert {"niqe", "maniqa-pipal", "clipiqa", "topiq_nr", "topiq_fr", "liqe", "kid", "pfid"} <= set(rows)
+    assert "FR" in rows["topiq_fr"] and "lower" in rows["niqe"] and "higher" in rows["maniqa-pipal"]
+    assert "liqe-koniq, clip-vit-b32" in rows["liqe"]
+
+
+def test_modern_metric_selectable_and_missing_reads_missing(
+    isolated_caches, monkeypatch, photo_pairs, tmp_path
+):
+    """--metrics takes the new presets; with their weights absent, --skip-missing writes 'missing'."""
+    from benchmarks.metrics import random_weights
+
+    monkeypatch.setenv(
+        "PASD_BENCH_ARTIFACTS", str(random_weights.write_iqa_table(isolated_caches / "t.toml"))
+    )
+    pred, gt = photo_pairs
+    out = tmp_path / "s.csv"
+    r = _run(["--pred", str(pred), "--gt", str(gt), "--metrics", "psnr,maniqa-pipal,topiq_fr", "--skip-missing",
+              "--out", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["missing"] == ["maniqa-pipal", "topiq_fr"]
+    assert set(pd.read_csv(out)["topiq_fr"]) == {"missing"}
+    assert "MANIQA-PIPAL" in r.output and "missing" in r.output

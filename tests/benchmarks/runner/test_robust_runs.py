@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -86,21 +87,40 @@ def test_a_perfect_output_scores_pyiqa_s_80_db_and_the_run_completes(toy_env, ca
 
 
 def test_an_unbuildable_protocol_setting_is_a_failed_cell_and_outputs_stay(toy_env, capsys, isolated_caches):
-    """musiq.variant = spaq has no weights wiring: it used to raise out of scoring; now its cell fails."""
+    """psnr.colour = rgb with round_y on is a card our PSNR refuses to build: its cell fails, the run goes on.
+
+    (This used MUSIQ's SPAQ variant until the pyiqa presets wired it: that one now reads
+    "weights missing" like any other metric without its file.)
+    """
     tmp, data = toy_env
     path = _preset(tmp / "p.toml", data, '[[methods]]\nname = "bicubic"\n',
-                   extra='[protocol_options]\n"musiq.variant" = "spaq"\n', metrics='["psnr", "musiq"]')  # fmt: skip
+                   extra='[protocol_options]\n"psnr.colour" = "rgb"\n"psnr.round_y" = true\n',
+                   metrics='["psnr", "ssim"]')  # fmt: skip
     code = main(["run", str(path), "--out", str(tmp / "out"), "--no-progress"])
     err = capsys.readouterr().err
-    assert code == 1 and "not scored: bicubic / toy / musiq" in err and "Traceback" not in err
+    assert code == 1 and "not scored: bicubic / toy / psnr" in err and "Traceback" not in err
     with ResultsStore(tmp / "out") as store:
         sl = store.set_level().set_index("metric")
         info = store.run(store.latest_run_id())
-    assert sl.loc["psnr", "status"] == "ok"  # the other metric is scored
-    assert sl.loc["musiq", "status"] == "failed" and "not wired" in sl.loc["musiq", "note"]
-    assert "spaq" in sl.loc["musiq", "note"] or "robust" in info["preset"]
+    assert sl.loc["ssim", "status"] == "ok"  # the other metric is scored
+    assert (
+        sl.loc["psnr", "status"] == "failed"
+        and "round_y applies to colour='y' only" in sl.loc["psnr", "note"]
+    )
     assert len(list((tmp / "out" / "outputs").rglob("*.png"))) == len(toy.IDS)  # outputs kept
     assert info["status"] == "complete"
+
+
+def test_a_wired_musiq_variant_without_its_file_reads_weights_missing(toy_env, isolated_caches):
+    """musiq.variant = spaq builds pyiqa's musiq-spaq, whose file is absent here: never a number."""
+    tmp, data = toy_env
+    path = _preset(tmp / "p.toml", data, '[[methods]]\nname = "bicubic"\n',
+                   extra='[protocol_options]\n"musiq.variant" = "spaq"\n', metrics='["psnr", "musiq"]')  # fmt: skip
+    assert main(["run", str(path), "--out", str(tmp / "out"), "--no-progress"]) == 0
+    with ResultsStore(tmp / "out") as store:
+        sl = store.set_level().set_index("metric")
+    assert sl.loc["musiq", "status"] == "weights-missing" and "musiq-spaq" in sl.loc["musiq", "note"]
+    assert pd.isna(sl.loc["musiq", "value"])
 
 
 def test_the_plan_and_the_record_name_the_weights_the_card_uses(toy_env, isolated_caches):

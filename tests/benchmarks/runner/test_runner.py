@@ -14,6 +14,7 @@ from benchmarks.results import ResultsStore
 from benchmarks.runner.execute import run_preset
 from benchmarks.runner.plan import build_plan
 from benchmarks.runner.preset import apply_only, load_preset
+from tests.benchmarks.metrics.conftest import metric_weights, weights_home  # noqa: F401 (fixtures)
 from tests.benchmarks.runner import toy
 
 REPO = Path(__file__).resolve().parents[3]
@@ -202,3 +203,78 @@ def test_two_process_sharding_equals_one_process(toy_env):
         assert len(store.runs()) == 1  # only rank 0 records the run
         per = store.per_image(method="bicubic", dataset="toy")
     assert sorted(per[per.metric == "psnr"].image) == list(toy.IDS)  # each image once, none padded
+
+
+@pytest.mark.usefixtures("metric_weights")
+def test_jobs_on_one_dataset_are_scored_in_one_engine_pass(toy_env):
+    """One score_many call per dataset and seed; every method's numbers equal evaluate on its view alone."""
+    from unittest import mock
+
+    from benchmarks.metrics import engine
+    from benchmarks.metrics.engine import EngineOptions, evaluate
+
+    tmp, data = toy_env
+    fail_mean = float(np.asarray(Image.open(data / "lq" / "c_LR.png")).mean())
+    methods = [("bicubic", {}), ("slow-noisy", {}), ("flaky", {"fail_mean": fail_mean})]
+    preset = load_preset(toy.write_preset(tmp / "p.toml", data, methods, metrics=("psnr", "lpips", "fid")))
+    calls = []
+    real = engine.score_many
+
+    def spy(preds, *args, **kwargs):
+        calls.append(sorted(preds))
+        return real(preds, *args, **kwargs)
+
+    with mock.patch.object(engine, "score_many", spy):
+        summary = run_preset(preset, tmp / "out", progress=False)
+    assert [m for m, _, i, _ in summary.failures] == ["flaky"]  # flaky fails on image c
+    assert len(calls) == 1 and len(calls[0]) == 3
+    scores = _scores(tmp / "out")
+    opts = EngineOptions(cache_dir=str(tmp / "out" / "feature-cache"))
+    for view in sorted((tmp / "out" / "views").iterdir()):
+        method = next(m for m, _ in methods if view.name.startswith(m + "-"))
+        alone = evaluate(
+            view / "toy" / "seed0" / "pred", view / "toy" / "seed0" / "gt", ["psnr", "lpips", "fid"], opts
+        )
+        for metric in ("psnr", "lpips", "fid"):
+            assert scores[(method, "toy", metric)] == round(alone.value(metric), 10), (method, metric)
+    with ResultsStore(tmp / "out") as store:
+        per = store.per_image(method="flaky")
+    assert sorted(set(per.image)) == ["a", "b", "d", "e"]
+
+
+def test_table1_plus_preset_has_the_modern_metrics_and_table1s_jobs():
+    from benchmarks.metrics.configs import TABLE1_PLUS_METRICS, get_spec
+
+    t1, plus = load_preset("table1"), load_preset("table1-plus")
+    assert plus.methods == t1.methods and plus.datasets == t1.datasets
+    assert set(plus.metrics) == set(TABLE1_PLUS_METRICS)
+    assert {"niqe", "maniqa-pipal", "clipiqa", "topiq_nr", "topiq_fr", "liqe", "kid", "pfid"} <= set(
+        plus.metrics
+    )
+    assert all(get_spec(m).weights for m in plus.metrics if m not in ("psnr", "ssim"))
+
+
+@pytest.mark.usefixtures("metric_weights")
+def test_a_failed_joint_pass_is_retried_job_by_job_with_the_same_numbers(toy_env):
+    """If score_many raises, each job is scored alone: same numbers, no failed cells, run complete."""
+    from unittest import mock
+
+    from benchmarks.metrics import engine
+
+    tmp, data = toy_env
+    methods = [("bicubic", {}), ("slow-noisy", {})]
+    preset = load_preset(toy.write_preset(tmp / "p.toml", data, methods, metrics=("psnr", "lpips")))
+    run_preset(preset, tmp / "joint", progress=False)
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("joint pass broke")
+
+    with mock.patch.object(engine, "score_many", broken):
+        summary = run_preset(preset, tmp / "alone", progress=False)
+    assert summary.score_failures == [] and calls == [1]
+    assert _scores(tmp / "alone") == _scores(tmp / "joint") and len(_scores(tmp / "joint")) == 4
+    with ResultsStore(tmp / "alone") as store:
+        assert store.run(store.latest_run_id())["status"] == "complete"

@@ -198,6 +198,25 @@ def test_empty_table_renders():
 
 
 def test_unknown_metric_shown_without_marks():
-    g = build_table(1, frame([("bicubic", "sample", "kid", 0.1), ("lanczos", "sample", "kid", 0.2)]))
-    assert [r.labels[1] for r in g.rows if r.kind == "data"] == ["kid"]  # no arrow: direction unknown
+    g = build_table(1, frame([("bicubic", "sample", "vif-x", 0.1), ("lanczos", "sample", "vif-x", 0.2)]))
+    assert [r.labels[1] for r in g.rows if r.kind == "data"] == ["vif-x"]  # no arrow: direction unknown
     assert [c.mark for c in g.rows[0].cells] == [None, None]
+
+
+def test_modern_metrics_follow_the_papers_with_their_directions_and_footnotes():
+    """table1-plus metrics land in Table 1 after the paper's, NIQE/KID down, MANIQA's seed in a footnote."""
+    df = frame([
+        ("pasd", "realsr", "psnr", 24.8), ("pasd", "realsr", "niqe", 4.1), ("bsrgan", "realsr", "niqe", 5.2),
+        ("pasd", "realsr", "maniqa-pipal", 0.61), ("bsrgan", "realsr", "maniqa-pipal", 0.55),
+        ("pasd", "realsr", "kid", 0.012), ("bsrgan", "realsr", "kid", None, "weights-missing"),
+    ])  # fmt: skip
+    g = build_table(1, df)
+    assert [r.labels[1] for r in g.rows if r.kind == "data"] == ["PSNR↑", "NIQE↓", "MANIQA-PIPAL↑", "KID↓"]
+    niqe = cells_by_method(g, lambda r: r.labels[1] == "NIQE↓")
+    assert niqe["PASD"].mark == "best"  # lower NIQE is better
+    maniqa = cells_by_method(g, lambda r: r.labels[1] == "MANIQA-PIPAL↑")
+    assert maniqa["PASD"].mark == "best"
+    assert cells_by_method(g, lambda r: r.labels[1] == "KID↓")["BSRGAN"].text == "weights missing"
+    notes = " ".join(g.notes)
+    assert "seeds torch and NumPy" in notes and notes.count("MANIQA (KonIQ) and MANIQA-PIPAL") == 1
+    assert "KID: clean-fid's kernel distance" in notes
