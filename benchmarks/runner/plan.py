@@ -77,6 +77,26 @@ class Plan:
     datasets: dict[str, DatasetCheck] = field(default_factory=dict)
     #: settings that cannot be used at all (a method's unknown params, an unknown dataset)
     errors: list[str] = field(default_factory=list)
+    #: artifacts a method's constructor could not resolve (e.g. a style model): not in any job.weights
+    unresolved_weights: set[str] = field(default_factory=set)
+
+    def artifacts(self) -> list[str]:
+        """Every :mod:`pasd.hub` artifact the preset uses: its methods' and its metrics' (under the card).
+
+        A method that could not be created contributes its class's declared weights, so the list
+        is complete for a preset whose weights are all missing (``pasd-bench weights fetch --preset``).
+        """
+        import baselines
+
+        names: set[str] = set(self.unresolved_weights)
+        for arts in self.metric_weights.values():
+            names.update(arts)
+        for job in self.jobs:
+            if job.instance is not None:
+                names.update(job.weights)
+            elif job.method.name in baselines.METHODS:
+                names.update(getattr(baselines.METHODS.get(job.method.name), "weights", ()))
+        return sorted(names)
 
     @property
     def scored_metrics(self) -> list[str]:
@@ -173,6 +193,7 @@ def _create(m: Entry, device: str, plan: Plan):
     except MissingDependencyError as exc:
         return None, "not-available", str(exc)
     except MissingWeightsError as exc:  # raised by constructors that resolve an artifact early
+        plan.unresolved_weights.add(exc.name)
         return None, "weights-missing", f"pasd-bench weights fetch {exc.name}"
     except (TypeError, ValueError, KeyError) as exc:  # unknown, missing or bad params: fix the preset
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
