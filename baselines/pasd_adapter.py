@@ -40,6 +40,7 @@ class _PASDMethod(Method):
     """Shared PASD adapter: loads the pipeline lazily, composes the prompt, runs one image per call."""
 
     stochastic = True
+    allowed_params = _PARAMS
     # peak RSS of PASDPipeline per output pixel, fp32 on CPU, measured with
     # `python benchmarks/perf/pasd_memory.py` (~446 B at 1024^2 and 2048^2 outputs, tiny weights;
     # the full-resolution image buffers dominate, so real weights need at least this)
@@ -49,10 +50,7 @@ class _PASDMethod(Method):
     defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
-        unknown = sorted(set(params) - set(_PARAMS))
-        if unknown:
-            raise ValueError(f"{self.name}: unknown params {unknown}; allowed: {sorted(_PARAMS)}")
-        super().__init__(device=device, **params)
+        super().__init__(device=device, **params)  # refuses params not in _PARAMS
         self.options = {
             "steps": 20, "cfg": 9.0, "conditioning_scale": 1.0, "prompt_source": "caption", "prompt": "",
             "added_prompt": ADDED_PROMPT, "negative_prompt": NEGATIVE_PROMPT, "process_size": 768,

@@ -42,6 +42,7 @@ class _StableSRMethod(Method):
 
     stochastic = True
     scale = 4
+    allowed_params = _PARAMS
     version = "1"
     #: pasd.hub artifact holding the diffusion checkpoint
     release: ClassVar[str] = "stablesr"
@@ -49,10 +50,7 @@ class _StableSRMethod(Method):
     defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, device: str = "cpu", **params: Any) -> None:
-        unknown = sorted(set(params) - set(_PARAMS))
-        if unknown:
-            raise ValueError(f"{self.name}: unknown params {unknown}; allowed: {sorted(_PARAMS)}")
-        super().__init__(device=device, **params)
+        super().__init__(device=device, **params)  # refuses params not in _PARAMS
         self.options = {**_DEFAULTS, **self.defaults, **params}
         # what the device makes of the settings, since the cache key has no device: autocast is
         # fp16 on CUDA only; a relative architecture file is named absolutely (its content is keyed)
