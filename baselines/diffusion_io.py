@@ -9,11 +9,14 @@ right) to the multiple, so the pipelines' own resize is a no-op, and crop the ou
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+
+# one rule for every adapter; kept importable from here, where the diffusion adapters took it
+from baselines.options import resolve_options  # noqa: F401
 
 
 def pad_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:
@@ -64,18 +67,6 @@ def from_pretrained(cls, root: Any, dtype: Any, **kwargs: Any) -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
         return cls.from_pretrained(root, torch_dtype=dtype, **kwargs)
-
-
-def resolve_options(name: str, defaults: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-    """``defaults`` overridden by ``params``; an unknown param is a ValueError naming the allowed set.
-
-    Raises:
-        ValueError: For a param not in ``defaults``.
-    """
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise ValueError(f"{name}: unknown params {unknown}; allowed: {sorted(defaults)}")
-    return {**defaults, **params}
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

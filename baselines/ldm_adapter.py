@@ -23,11 +23,10 @@ from baselines.base import METHODS, Method
 from baselines.diffusion_io import (
     from_pretrained,
     pad_to_multiple,
-    resolve_options,
     seeded_global_rng,
     to_uint8,
 )
-from baselines.options import effective_dtype
+from baselines.options import effective_dtype, resolve_options
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from baselines.base import METHODS, Method
-from baselines.diffusion_io import from_pretrained, pad_to_multiple, resolve_options, to_uint8
+from baselines.diffusion_io import from_pretrained, pad_to_multiple, to_uint8
 from baselines.latent_tiling import DEFAULT_TILE, needs_tiling, tiled_unet, tiled_vae_decode
-from baselines.options import effective_dtype
+from baselines.options import effective_dtype, resolve_options
 
 logger = logging.getLogger(__name__)
 
