@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from tests.baselines.helpers import photo
+from tests.threads import one_thread_fixture
 
-
-@pytest.fixture(autouse=True, scope="package")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
+_one_thread = one_thread_fixture(scope="package")
 
 
 @pytest.fixture

@@ -12,6 +12,14 @@ def photo(h: int, w: int, y: int = 100, x: int = 180) -> np.ndarray:
     return np.ascontiguousarray(astronaut()[y : y + h, x : x + w])
 
 
+def astronaut_square(side: int) -> np.ndarray:
+    """Scikit-image's astronaut photo resized (bicubic) to ``side x side`` (uint8 RGB)."""
+    from PIL import Image
+    from skimage.data import astronaut
+
+    return np.asarray(Image.fromarray(astronaut()).resize((side, side), Image.BICUBIC))
+
+
 def max_diff(a: np.ndarray, b: np.ndarray) -> int:
     """Largest per-pixel difference in 8-bit levels."""
     assert a.shape == b.shape and a.dtype == b.dtype == np.uint8

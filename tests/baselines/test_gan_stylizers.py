@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from baselines.archs import AnimeGANv2Generator, CartoonGANGenerator
@@ -21,14 +20,6 @@ from baselines.gan_stylizers import cartoongan_size
 from tests.baselines.gan_weights import save_released
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # small nets on a shared 2-core runner: extra threads only spin
-    yield
-    torch.set_num_threads(n)
 
 
 def _png(name: str) -> np.ndarray:

@@ -11,16 +11,9 @@ from PIL import Image
 
 from baselines.base import create_method
 from baselines.tiny_pipelines import save_tiny_ldm_sr
+from tests.baselines.helpers import astronaut_square
 
 STEPS = 2  # the official 100 is pinned in test_official_defaults; two keep the test fast
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture
@@ -30,9 +23,7 @@ def ldm_dir(isolated_caches):
 
 @pytest.fixture
 def photo():
-    from skimage.data import astronaut
-
-    return np.asarray(Image.fromarray(astronaut()).resize((32, 32), Image.BICUBIC))
+    return astronaut_square(32)
 
 
 def _official(folder, image: np.ndarray, seed: int) -> np.ndarray:

@@ -2,21 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 
 import baselines
 from baselines.base import METHODS, MethodNotAvailableError, create_method
 
 NAMES = ("pasd", "pasd-light", "pasd-rrdb", "pasd-tiny", "pasd-abl-a", "pasd-abl-b", "pasd-abl-c", "pasd-abl-d",
          "pasd-stylize")  # fmt: skip
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
 
 
 def test_all_variants_registered():

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from baselines.base import MethodNotAvailableError, create_method
+from tests.threads import one_thread
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +22,12 @@ def trained(tmp_path_factory):
     hq = root / "hq"
     hq.mkdir()
     Image.fromarray(astronaut()).resize((128, 128)).save(hq / "a.png")
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
     runs = {}
-    try:
+    with one_thread():
         for name, dr in (("abl-a", False), ("full", True)):
             cfg = load_train_config("tiny", {"base": str(sd), "data": [str(hq)], "dr": dr, "batch_size": 1,
                                              "max_steps": 2, "checkpoint_every": 2})  # fmt: skip
             runs[name] = train(cfg, root / name, cpu=True, progress=False).out_dir
-    finally:
-        torch.set_num_threads(n)
     return sd, runs
 
 

@@ -17,14 +17,6 @@ from tests.baselines import tiny_diffusion
 FAST = {"steps": 2, "resolution": 128}  # 150x100 input -> 192x128 working size
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def weights_root(tmp_path_factory):
     """A ``$PASD_BENCH_HOME`` with every tiny artifact (built once for the module)."""

@@ -11,27 +11,14 @@ from PIL import Image
 
 from baselines.base import create_method
 from baselines.tiny_pipelines import save_tiny_sd_upscaler
+from tests.baselines.helpers import astronaut_square
 
 STEPS = 2  # the official 75 is pinned in test_official_defaults; two keep the test fast
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture
 def up_dir(isolated_caches):
     return save_tiny_sd_upscaler(isolated_caches / "pasd-home" / "weights" / "sd-x4-upscaler")
-
-
-def _photo(side: int) -> np.ndarray:
-    from skimage.data import astronaut
-
-    return np.asarray(Image.fromarray(astronaut()).resize((side, side), Image.BICUBIC))
 
 
 def _official(folder, image: np.ndarray, seed: int, **kwargs) -> np.ndarray:
@@ -72,7 +59,7 @@ def test_noise_level_above_the_release_maximum_fails_at_load(up_dir):
 
 def test_equals_the_pipeline_defaults(up_dir):
     """One tile (input <= 128 px): exactly diffusers' pipeline with guidance 9 and noise_level 20."""
-    img = _photo(24)
+    img = astronaut_square(24)
     ours = create_method("sd-upscaler", steps=STEPS)(img, seed=5)
     assert ours.shape == (96, 96, 3) and ours.dtype == np.uint8
     np.testing.assert_array_equal(ours, _official(up_dir, img, 5))  # its defaults: cfg 9, noise 20
@@ -82,14 +69,14 @@ def test_equals_the_pipeline_defaults(up_dir):
 
 
 def test_seed_gives_same_bytes(up_dir):
-    img = _photo(16)
+    img = astronaut_square(16)
     m = create_method("sd-upscaler", steps=STEPS)
     a, b, c = m(img, seed=0), m(img, seed=0), m(img, seed=1)
     assert a.tobytes() == b.tobytes() and a.tobytes() != c.tobytes()
 
 
 def test_odd_size_is_padded_and_cropped(up_dir):
-    img = _photo(24)[:21, :18]
+    img = astronaut_square(24)[:21, :18]
     out = create_method("sd-upscaler", steps=STEPS)(img, seed=0)
     assert out.shape == (84, 72, 3)
     # the tiny UNet downsamples x4 (three levels), so the multiple is 4: 21x18 -> 24x20
@@ -101,7 +88,7 @@ def test_vae_stays_fp32_under_a_half_dtype(up_dir):
     m = create_method("sd-upscaler", steps=1, dtype="bf16")
     m.ensure_loaded()
     assert m.pipe.vae.dtype == torch.float32 and m.pipe.unet.dtype == torch.bfloat16
-    assert m(_photo(16), seed=0).shape == (64, 64, 3)
+    assert m(astronaut_square(16), seed=0).shape == (64, 64, 3)
 
 
 def _band_error(out: np.ndarray, ref: np.ndarray, cols: int, half: int = 4) -> float:
@@ -114,7 +101,7 @@ def test_tiled_is_close_to_untiled_and_seamless(up_dir):
     The control, tiles that do not overlap (hard stitching at x = 24 latent = 96 output px), shows
     the seam measure can fail: its error near the seam is well above its average.
     """
-    img = _photo(48)
+    img = astronaut_square(48)
     untiled = create_method("sd-upscaler", steps=STEPS)(img, seed=0)
     tiled = create_method("sd-upscaler", steps=STEPS, tile=24, tile_overlap=8)(img, seed=0)
     hard = create_method("sd-upscaler", steps=STEPS, tile=24, tile_overlap=0)(img, seed=0)
@@ -129,7 +116,7 @@ def test_tiled_is_close_to_untiled_and_seamless(up_dir):
 
 
 def test_tile_batches_give_the_same_image(up_dir):
-    img = _photo(40)
+    img = astronaut_square(40)
     one = create_method("sd-upscaler", steps=1, tile=24, tile_overlap=8)(img, seed=0)
     four = create_method("sd-upscaler", steps=1, tile=24, tile_overlap=8, tile_batch=4)(img, seed=0)
     assert np.abs(one.astype(int) - four.astype(int)).max() <= 1  # batched BLAS may round differently
@@ -137,12 +124,12 @@ def test_tile_batches_give_the_same_image(up_dir):
 
 def test_tiling_restores_the_networks(up_dir):
     m = create_method("sd-upscaler", steps=1, tile=16, tile_overlap=4)
-    m(_photo(40), seed=0)
+    m(astronaut_square(40), seed=0)
     assert "forward" not in vars(m.pipe.unet) and not m.pipe.vae.use_tiling
 
 
 def test_golden_slice(up_dir):
-    out = create_method("sd-upscaler", steps=STEPS)(_photo(24), seed=0)
+    out = create_method("sd-upscaler", steps=STEPS)(astronaut_square(24), seed=0)
     assert np.abs(out[:3, :3, 0].astype(int) - np.array(GOLDEN)).max() <= 2  # uint8 levels; BLAS may differ
 
 

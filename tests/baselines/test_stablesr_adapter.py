@@ -14,15 +14,6 @@ from baselines.base import METHODS, create_method
 from tests.baselines.stablesr import tiny
 from tests.baselines.stablesr.fixtures import tiny_release  # noqa: F401
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
-
-
 #: tiny-release settings: latent tile 8 (input_size 64) so a 16 px LQ gives one tile, 2 steps
 FAST = {"steps": 2, "input_size": 64, "tile_overlap": 4}
 

@@ -1,18 +1,12 @@
 """``pasd-bench train`` end to end: the tiny config from a clean home, resume, infer with its checkpoint, exit codes."""
 
 import pytest
-import torch
 from PIL import Image
 
 from benchmarks.cli import main
+from tests.threads import one_thread_fixture
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
+_one_thread = one_thread_fixture()
 
 
 @pytest.fixture

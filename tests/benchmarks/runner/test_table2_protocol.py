@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
 
 from benchmarks.cli import cli
@@ -13,6 +12,7 @@ from benchmarks.runner.execute import run_preset
 from benchmarks.runner.plan import build_plan, format_plan
 from benchmarks.runner.preset import load_preset
 from tests.benchmarks.runner import table2_toy
+from tests.threads import one_thread_fixture
 
 TABLE2_METHODS = (
     "cartoongan",
@@ -26,12 +26,7 @@ TABLE2_METHODS = (
 DIFFUSION = ("instructpix2pix", "sd-img2img", "controlnet", "pasd-stylize")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+_one_thread = one_thread_fixture()
 
 
 def test_table2_plan_lists_all_seven_methods(isolated_caches):

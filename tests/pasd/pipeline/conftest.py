@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+
+from tests.threads import one_thread_fixture
 
 
 @pytest.fixture(scope="session")
@@ -15,14 +16,7 @@ def tiny_dirs(tmp_path_factory):
     return ensure_tiny_models(tmp_path_factory.mktemp("tiny") / "models")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # the tiny nets are far too small to gain from threads; on a shared 2-core runner extra
-    # OpenMP threads spin-wait and make each call 5-20x slower
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+_one_thread = one_thread_fixture()
 
 
 @pytest.fixture

@@ -9,19 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from PIL import Image
 
 from tests.pasd.training.helpers import tiny_config
+from tests.threads import one_thread, one_thread_fixture
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # the tiny nets gain nothing from threads; on a shared 2-core runner OpenMP threads spin-wait
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+_one_thread = one_thread_fixture()
 
 
 @pytest.fixture(scope="session")
@@ -58,11 +51,7 @@ def reference_run(tiny_sd, hq_dir, tmp_path_factory):
     """``(run folder, TrainResult)`` of one uninterrupted 40-step tiny run."""
     from pasd.training.trainer import train
 
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("reference") / "run"
-    try:
+    with one_thread():  # session-scoped: set up before the module's _one_thread
         result = train(tiny_config(tiny_sd, hq_dir), out, cpu=True, progress=False)
-    finally:
-        torch.set_num_threads(n)
     return out, result
