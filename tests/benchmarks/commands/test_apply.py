@@ -8,25 +8,9 @@ import torch
 from PIL import Image
 
 from benchmarks.cli import main
+from tests.threads import one_thread_fixture
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture
-def inputs(tmp_path):
-    from skimage.data import astronaut, chelsea
-
-    folder = tmp_path / "in"
-    folder.mkdir()
-    Image.fromarray(astronaut()).resize((24, 24)).save(folder / "astro.png")
-    Image.fromarray(chelsea()).resize((20, 16)).save(folder / "cat.jpg")
-    return folder
+_one_thread = one_thread_fixture()
 
 
 def _one(folder, pattern="*.png"):

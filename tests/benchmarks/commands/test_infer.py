@@ -2,18 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from benchmarks.cli import main
+from tests.threads import one_thread_fixture
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: extra OpenMP threads only spin on a shared runner
-    yield
-    torch.set_num_threads(n)
+_one_thread = one_thread_fixture()
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +18,10 @@ def tiny(tmp_path_factory):
 
 
 @pytest.fixture
-def inputs(tmp_path):
-    from skimage.data import astronaut, chelsea
-
-    folder = tmp_path / "in"
-    folder.mkdir()
-    Image.fromarray(astronaut()).resize((24, 24)).save(folder / "astro.png")
-    Image.fromarray(chelsea()).resize((20, 16)).save(folder / "cat.jpg")
-    (folder / "broken.png").write_bytes(b"not a png")
-    return folder
+def inputs(inputs):
+    """The shared two photos (``conftest.py``) plus ``broken.png``, a file that is not an image."""
+    (inputs / "broken.png").write_bytes(b"not a png")
+    return inputs
 
 
 def _args(tiny, *extra):
