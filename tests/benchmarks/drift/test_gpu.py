@@ -8,28 +8,14 @@ recorded on the CPU.
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
-import pytest
 import torch
 
 from benchmarks.cli import main
 from tests.benchmarks.drift.sample_runs import bench_home, run_sample
+from tests.gpu import REQUIRES_CUDA, _free_gpu  # noqa: F401 (_free_gpu: autouse fixture)
 
-pytestmark = [
-    pytest.mark.gpu,
-    pytest.mark.skipif(not torch.cuda.is_available(), reason="test requires cuda"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _free_gpu():
-    gc.collect()
-    torch.cuda.empty_cache()
-    yield
-    gc.collect()
-    torch.cuda.empty_cache()
+pytestmark = REQUIRES_CUDA
 
 
 def test_gpu_run_passes_a_cpu_golden_at_the_cross_device_tier(sample_home, tmp_path, capsys):

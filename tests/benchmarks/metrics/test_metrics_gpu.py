@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pytest
-import torch
 
-pytestmark = [
-    pytest.mark.gpu,
-    pytest.mark.skipif(not torch.cuda.is_available(), reason="test requires cuda"),
-]
+from tests.gpu import REQUIRES_CUDA, _free_gpu  # noqa: F401 (_free_gpu: autouse fixture)
 
-
-@pytest.fixture(autouse=True)
-def _free_gpu():
-    gc.collect()
-    torch.cuda.empty_cache()
-    yield
-    gc.collect()
-    torch.cuda.empty_cache()
+pytestmark = REQUIRES_CUDA
 
 
 @pytest.mark.parametrize("implementation, mode", [("clean-fid", "clean"), ("clean-fid", "legacy_tensorflow")])
