@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from baselines.tiny_pipelines import write_tokenizer_release_layout
 from pasd.tiny import (
     SD15_SCHEDULER,
     build_tiny_text_encoder,
@@ -36,25 +37,6 @@ PLACEHOLDERS = (
 STYLE_SEED = 7
 
 
-def released_tokenizer_files(folder: Path) -> None:
-    """Rewrite a saved ``tokenizer/`` as SD1.5's repo holds it: ``vocab.json`` + ``merges.txt``, no ``tokenizer.json``.
-
-    transformers 5 saves only ``tokenizer.json``; the released folders have the byte-level BPE
-    files, and loading from those is the path users take.
-    """
-    import json
-
-    tok = folder / "tokenizer"
-    model = json.loads((tok / "tokenizer.json").read_text())["model"]
-    merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
-    (tok / "vocab.json").write_text(json.dumps(model["vocab"]))
-    (tok / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{m}\n" for m in merges))
-    special = {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>",
-               "unk_token": "<|endoftext|>"}  # fmt: skip
-    (tok / "special_tokens_map.json").write_text(json.dumps(special))
-    (tok / "tokenizer.json").unlink()
-
-
 def _placeholders(folder: Path) -> None:
     for rel in PLACEHOLDERS:
         p = folder / rel
@@ -66,7 +48,7 @@ def write_sd15(weights: Path) -> Path:
     from pasd.tiny import save_tiny_sd
 
     out = save_tiny_sd(weights / "sd15", seed=0)
-    released_tokenizer_files(out)
+    write_tokenizer_release_layout(out / "tokenizer")
     _placeholders(out)
     return out
 
@@ -91,7 +73,7 @@ def write_ip2p(weights: Path) -> Path:
     )  # fmt: skip
     out = weights / "instruct-pix2pix"
     pipe.save_pretrained(out)
-    released_tokenizer_files(out)
+    write_tokenizer_release_layout(out / "tokenizer")
     _placeholders(out)
     return out
 
