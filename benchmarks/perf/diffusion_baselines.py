@@ -26,12 +26,12 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from benchmarks.perf.timing import best_time_and_peak
 
 #: case -> (LQ side, methods)
 CASES: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -99,25 +99,10 @@ def _child(args: argparse.Namespace) -> None:
         run = m
     img = _photo(side)
     run(img[:32, :32], 0)  # warm-up (kernels, allocator)
-    cuda = args.device.startswith("cuda")
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    times = []
-    for _ in range(args.rounds):
-        t0 = time.perf_counter()
-        out = run(img, 0)
-        if cuda:
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    peak = (
-        torch.cuda.max_memory_allocated()
-        if cuda
-        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    )
+    seconds, peak, out = best_time_and_peak(lambda: run(img, 0), args.rounds, args.device)
     np_path = Path(args.out_file)
     np_path.write_bytes(out.tobytes())
-    print(json.dumps({"seconds": min(times), "peak_mib": peak / 2**20, "shape": list(out.shape),
+    print(json.dumps({"seconds": seconds, "peak_mib": peak / 2**20, "shape": list(out.shape),
                       "sha256": hashlib.sha256(out.tobytes()).hexdigest()}))  # fmt: skip
 
 

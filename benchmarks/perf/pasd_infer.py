@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from benchmarks.perf.timing import best_time_and_peak
 
 #: case -> (mode -> (LQ side, upscale, latent tile))
 CASES = {
@@ -83,23 +83,10 @@ def _child(args: argparse.Namespace) -> None:
     kwargs = dict(prompt="a photo", upscale=upscale, process_size=min(768, side * upscale), num_inference_steps=args.steps,
                   tile_size=tile, tile_batch=1 if args.impl == "peer" else args.tile_batch, output_type="np")  # fmt: skip
     pipe(lq[: side // 4, : side // 4], **{**kwargs, "num_inference_steps": 1})  # warm-up (kernels, allocator)
-    cuda = args.device.startswith("cuda")
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    times = []
-    for _ in range(args.rounds):
-        t0 = time.perf_counter()
-        pipe(lq, generator=torch.Generator("cpu").manual_seed(0), **kwargs)
-        if cuda:
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    peak = (
-        torch.cuda.max_memory_allocated()
-        if cuda
-        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    seconds, peak, _ = best_time_and_peak(
+        lambda: pipe(lq, generator=torch.Generator("cpu").manual_seed(0), **kwargs), args.rounds, args.device
     )
-    print(json.dumps({"seconds": min(times), "peak_mib": peak / 2**20, "out": side * upscale}))
+    print(json.dumps({"seconds": seconds, "peak_mib": peak / 2**20, "out": side * upscale}))
 
 
 def main() -> None:
