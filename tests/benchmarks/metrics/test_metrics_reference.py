@@ -101,6 +101,24 @@ def test_musiq_equals_pyiqa_on_files(metric_weights, tmp_path):
     assert res.summary["metrics"]["musiq"]["mode"] == "NR" and res.summary["gt_dir"] is None
 
 
+def test_musiq_one_image_per_call_on_cpu_equals_the_batched_pass(metric_weights):
+    """CPU default: one image per MUSIQ call (faster there); a batched call gives the same scores."""
+    import torch
+
+    from benchmarks.metrics.registry import create_metric
+    from tests.benchmarks.metrics.conftest import photo
+
+    x = torch.from_numpy(np.stack([photo(n, (48, 64)) for n in ("astronaut", "chelsea", "coffee")]))
+    x = x.permute(0, 3, 1, 2).float().div(255)
+    alone, batched = create_metric("musiq"), create_metric("musiq", max_batch=3)
+    assert alone.max_batch == 1 and batched.max_batch == 3
+    np.testing.assert_allclose(
+        alone._scores(x, None).numpy(), batched._scores(x, None).numpy(), rtol=1e-5, atol=1e-6
+    )
+    with pytest.raises(ValueError, match="max_batch"):
+        create_metric("musiq", max_batch=0)
+
+
 @pytest.mark.parametrize("metric", ["lpips", "dists", "musiq", "fid", "clipfid", "niqe"])
 def test_missing_weights_name_metric_and_fetch_command(metric, isolated_caches, monkeypatch, photo_pairs):
     """With the artifacts listed but absent, each metric fails with the suite's error; nothing downloads."""
