@@ -18,6 +18,7 @@ Run from the repository root::
 
     python benchmarks/perf/metrics.py --methods 9 --n 100 --size 128 --rounds 2   # Table 1 shape
     python benchmarks/perf/metrics.py --methods 1 --n 100 --size 128               # one method
+    python benchmarks/perf/metrics.py --methods 9 --n 30 --per-metric              # where the time goes
 
 Last line: ``speedup: X.XX`` (peer wall time / our wall time, summed over rounds, model loading included).
 """
@@ -277,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu", help="cpu or cuda (both sides)")
     ap.add_argument("--breakdown", action="store_true", help="also time ours without batching / per method")
     ap.add_argument(
+        "--per-metric",
+        action="store_true",
+        help="also time each metric alone on both sides (where the time goes; bounds the speedup)",
+    )
+    ap.add_argument(
         "--precision-drift",
         action="store_true",
         help="CUDA: fp16/bf16 vs fp32 of LPIPS/DISTS with the weights on disk (real ones), no timing",
@@ -334,6 +340,14 @@ def main(argv: list[str] | None = None) -> int:
         _, w, c = timed(ours, preds, gt, metrics, args.device, args.batch_size)
         extra.append(("ours (again, after the variants)", w, c))
 
+    per_metric = []
+    if args.per_metric:
+        for m in metrics:
+            _, pw, _ = timed(peer, preds, gt, home, (m,), args.device)
+            _, ow, _ = timed(ours, preds, gt, (m,), args.device, args.batch_size)
+            per_metric.append((m, pw, ow))
+            print(f"alone: {m:<8} peer {pw:8.1f} s  ours {ow:8.1f} s", flush=True)
+
     print(f"\n{'metric':<10}{'ours':>14}{'peer':>14}{'max |diff|':>14}")
     for m, a, b, d in table:
         print(f"{m:<10}{a:>14.6f}{b:>14.6f}{d:>14.2e}")
@@ -351,6 +365,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{side + f' (round {r})':<34}{w:>10.1f}{c:>10.1f}")
     for label, w, c in extra:
         print(f"{label:<34}{w:>10.1f}{c:>10.1f}")
+    if per_metric:
+        print(f"\n{'metric alone':<14}{'peer (s)':>10}{'ours (s)':>10}{'peer/ours':>11}")
+        for m, pw, ow in per_metric:
+            print(f"{m:<14}{pw:>10.1f}{ow:>10.1f}{pw / ow:>11.2f}")
+        # Amdahl: a no-reference metric has no GT side to share, so ours can at best match the peer
+        # there; this is the speedup if every other metric cost nothing
+        from benchmarks.metrics.configs import get_spec
+
+        nr = sum(ow for m, _, ow in per_metric if get_spec(m).mode == "NR")
+        if nr:
+            total = sum(pw for _, pw, _ in per_metric)
+            print(
+                f"bound if every full-reference and set metric were free: {total / nr:.2f} (peer sum / our NR time)"
+            )
     print(
         f"decoding: {unit * 1e3:.2f} ms/file; the peer decodes {n_dec} files, ours {n_ours} "
         f"(~{(n_dec - n_ours) * unit:.1f} s of Pillow decoding saved; the packages' own loaders differ)"
