@@ -242,13 +242,13 @@ def _score_group(views: list[_View], plan: Plan, device: str, progress: bool, st
     from benchmarks.metrics.engine import score_many
 
     opts = engine_options(plan, device)
-    joint = [v for v in views if v.has_gt and v.metrics == plan.scored_metrics]
+    joint = [v for v in views if v.has_gt and v.metrics]  # with GT nothing was scored before: all metrics
     results: dict[int, list] = {}
     if len(joint) > 1:
         labels = {f"{v.job.method_id}-seed{v.job.seed}": v for v in joint}
         try:
             many = score_many({k: v.path / "pred" for k, v in labels.items()},
-                              {k: v.path / "gt" for k, v in labels.items()}, plan.scored_metrics, opts,
+                              {k: v.path / "gt" for k, v in labels.items()}, joint[0].metrics, opts,
                               progress=progress)  # fmt: skip
             results = {id(v): [many[k]] for k, v in labels.items()}
         except Exception as exc:  # noqa: BLE001 - retried job by job below, then recorded as failed cells
