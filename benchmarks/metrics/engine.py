@@ -13,7 +13,7 @@ from typing import Literal
 
 from benchmarks.metrics.base import PerImageMetric, SetMetric
 from benchmarks.metrics.configs import TABLE1_METRICS, get_spec
-from benchmarks.metrics.one_pass import PassState, run_pass
+from benchmarks.metrics.one_pass import PassState
 from benchmarks.metrics.pairing import find_pairs, pair_images
 from benchmarks.metrics.registry import create_metric
 from benchmarks.metrics.results import EvaluationResult
@@ -160,24 +160,8 @@ def evaluate(
         MissingWeightsError: missing weights (unless ``skip_missing``).
         UnreadableImagesError: unreadable files (unless ``skip_unreadable``); carries the result.
     """
-    from benchmarks.metrics.results import UnreadableImagesError, summarise
-
-    opts = options or EngineOptions()
-    opts.check()
-    names = list(dict.fromkeys(get_spec(n).name for n in metrics))
-    if not names:
-        raise ValueError("no metrics requested")
-    needs_gt = [n for n in names if get_spec(n).mode in ("FR", "set")]
-    if needs_gt and gt_dir is None:
-        raise ValueError(f"metrics {needs_gt} need a GT folder; no-reference metrics only: musiq, niqe, ...")
-    state = _paired_state(pred_dir, gt_dir, mapping, opts)
-    pairs = state.pairs
-    per_image, sets = build_metrics(names, opts, state)
-    run_pass(pairs, per_image, sets, opts, state, progress)
-    result = summarise(names, state, opts, pred_dir, gt_dir)
-    if state.unreadable and not opts.skip_unreadable:
-        raise UnreadableImagesError(state.unreadable, result)
-    return result
+    # the one-method case of score_many: one code path, so alone and together give the same numbers
+    return score_many({"": pred_dir}, gt_dir, metrics, options, mapping, progress)[""]
 
 
 def score_many(
@@ -242,6 +226,8 @@ def score_many(
         try:
             state = _paired_state(pred_dir, gts[label], mapping, opts)
         except ValueError as exc:
+            if not label:  # evaluate(): one unnamed method
+                raise
             raise ValueError(f"method {label!r}: {exc}") from exc
         passes.append(MethodPass(label, state.pairs, state))
     build_state = PassState(pairs=[])

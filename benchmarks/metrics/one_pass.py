@@ -3,8 +3,8 @@
 Per-image metrics all see the same tensors (same-size images are stacked into a batch);
 FID/CLIP-FID features are extracted in the same pass, and GT-side features come from
 :class:`FeatureCache` when the GT files are unchanged. The pass itself is
-:func:`benchmarks.metrics.multi_pass.run_many` with one method; this module keeps the state
-and the decoding helpers it shares.
+:func:`benchmarks.metrics.multi_pass.run_many` (``engine.evaluate`` is its one-method case);
+this module keeps the per-method state and the decoding helpers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from benchmarks.metrics.base import PerImageMetric, SetMetric
 from benchmarks.metrics.pairing import ImagePair
 from pasd.utils.image_io import UnreadableImageError, is_gray, read_image
 
@@ -80,17 +79,3 @@ def _check_colour(pred: np.ndarray, gt: np.ndarray, pair: ImagePair, state: Pass
 
 def _to_tensor(images: list[np.ndarray], device: str) -> torch.Tensor:
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div(255.0).to(device)
-
-
-def run_pass(
-    pairs: list[ImagePair], per_image: list[PerImageMetric], sets: list[SetMetric], opts: EngineOptions,
-    state: PassState, progress: bool = False,
-) -> None:  # fmt: skip
-    """Decode every pair once and update all metrics; fills ``state``.
-
-    The single-method case of :func:`benchmarks.metrics.multi_pass.run_many` (one code path, so
-    a method scored alone and scored with others gets the same numbers bit for bit).
-    """
-    from benchmarks.metrics.multi_pass import MethodPass, run_many
-
-    run_many([MethodPass("", pairs, state)], per_image, sets, opts, progress)

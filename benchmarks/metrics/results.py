@@ -49,7 +49,7 @@ class UnreadableImagesError(ValueError):
 
 
 def summarise(names, state, opts, pred_dir, gt_dir) -> EvaluationResult:
-    """Build the :class:`EvaluationResult` of a finished pass (see ``engine.run_pass``)."""
+    """Build the :class:`EvaluationResult` of a finished pass (see ``multi_pass.run_many``)."""
     from benchmarks.metrics.engine import resolved_options
 
     rows = {n: i for i, n in enumerate(state.names)}

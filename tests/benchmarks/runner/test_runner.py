@@ -267,8 +267,11 @@ def test_a_failed_joint_pass_is_retried_job_by_job_with_the_same_numbers(toy_env
     run_preset(preset, tmp / "joint", progress=False)
 
     calls = []
+    real = engine.score_many
 
-    def broken(*args, **kwargs):
+    def broken(preds, *args, **kwargs):
+        if len(preds) == 1:  # evaluate() is score_many's one-method case: that one works
+            return real(preds, *args, **kwargs)
         calls.append(1)
         raise RuntimeError("joint pass broke")
 
