@@ -9,7 +9,7 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 
-from benchmarks.study.encode import reencode
+from benchmarks.study.encode import equalize_sizes, reencode
 from benchmarks.study.gold import write_decoys
 from benchmarks.study.spec import (
     GOLD_CLEAN,
@@ -162,6 +162,7 @@ def create_study(
         sizes = {m: reencode(outputs[m][stem], folder / f"{m}.png") for m in methods}
         if len(set(sizes.values())) > 1:
             logger.warning("%s: methods' outputs differ in size %s; raters may notice", stem, sizes)
+        equalize_sizes([folder / f"{m}.png" for m in methods])
         outs = {m: f"images/{iid}/{m}.png" for m in methods}
         images.append(ImageItem(id=iid, name=stem, lq=f"images/{iid}/lq.png", outputs=outs))
     gold = _make_gold(out, lq, outputs, images, spare, n_gold, rng, seed)
@@ -224,6 +225,7 @@ def _make_gold(
             lq_rel = item.lq
         reencode(outputs[method][stem], folder / "clean.png")
         decoys = write_decoys(folder / "clean.png", folder, len(methods) - 1, seed=seed * 1000 + j)
+        equalize_sizes([folder / "clean.png", *decoys.values()])
         options = {GOLD_CLEAN: f"gold/{gid}/clean.png"}
         options.update({f"{GOLD_DECOY_PREFIX}{k}__": f"gold/{gid}/{p.name}" for k, p in decoys.items()})
         gold.append(

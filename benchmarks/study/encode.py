@@ -6,6 +6,9 @@ and file times (one method's outputs share a date; decoys are dated today). A ra
 script, can read all of them. So ``study create`` decodes each image and writes its pixels again
 through one encoder with one setting, drops every ancillary field, and stamps one fixed time;
 decoding the result gives back exactly the decoded source pixels (checked on every write).
+A PNG's length is its compressed pixels' length, so a detailed output makes a bigger file than a
+smooth one and every response's Content-Length would say which option is which: the options of one
+trial are then padded to one byte length (:func:`equalize_sizes`).
 
 Decoding policy (what "the pixels" are): the suite's one reader, :mod:`pasd.utils.image_io`. 8-bit
 RGB; grey and palette images are expanded to RGB, 16-bit samples are rounded to 8 bits
@@ -19,6 +22,9 @@ from __future__ import annotations
 import io
 import logging
 import os
+import struct
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +40,10 @@ FIXED_MTIME = 946_684_800
 PNG_COMPRESS_LEVEL = 6
 #: what transparent pixels are composited over: the trial page's grey surround
 SURROUND = 128
+#: the chunk that pads a file to its trial's length. Its case bits (PNG spec 5.4): ancillary,
+#: private, reserved, safe-to-copy; decoders skip ancillary chunks they do not know.
+PAD_CHUNK = b"paDd"
+_IEND = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
 
 
 def decode_rgb(path: str | Path) -> np.ndarray:
@@ -83,6 +93,33 @@ def write_blind(pixels: np.ndarray, dst: str | Path) -> Path:
     atomic_write_bytes(dst, data)
     os.utime(dst, (FIXED_MTIME, FIXED_MTIME))
     return dst
+
+
+def equalize_sizes(paths: Sequence[str | Path]) -> int:
+    """Pad the blind PNGs ``paths`` (the options of one trial) to one byte length; return it.
+
+    Each file gets one ``paDd`` chunk of zeros before its ``IEND``, the longest file too, so every
+    option has the same chunk layout and the same length; the pixels stay as they are (checked).
+
+    Raises:
+        ValueError: a file is not a PNG written by :func:`write_blind`.
+    """
+    files = [Path(p) for p in paths]
+    blobs = [f.read_bytes() for f in files]
+    for f, data in zip(files, blobs):
+        if not (data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(_IEND)):
+            raise ValueError(f"{f} is not a blind study PNG")
+    target = max(map(len, blobs)) + 12  # 12: a chunk's length, type and CRC fields
+    for f, data in zip(files, blobs):
+        fill = bytes(target - len(data) - 12)
+        chunk = struct.pack(">I", len(fill)) + PAD_CHUNK + fill + struct.pack(">I", zlib.crc32(PAD_CHUNK + fill))
+        padded = data[: -len(_IEND)] + chunk + _IEND
+        with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(padded)) as after:
+            if not np.array_equal(np.asarray(before.convert("RGB")), np.asarray(after.convert("RGB"))):
+                raise RuntimeError(f"padding {f} changed its pixels")
+        atomic_write_bytes(f, padded)
+        os.utime(f, (FIXED_MTIME, FIXED_MTIME))
+    return target
 
 
 def reencode(src: str | Path, dst: str | Path) -> tuple[int, int]:

@@ -129,3 +129,52 @@ def test_decode_policy_for_odd_modes(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     with pytest.raises(ValueError, match="cannot read image"):
         decode_rgb(tmp_path / "bad.png")
+
+
+def test_options_of_a_trial_are_served_with_one_length_although_their_pixels_compress_differently(
+    tmp_path, sources
+):
+    import io
+    import zlib
+
+    from benchmarks.study.encode import encode_png
+
+    lq, outs = sources
+    study = tmp_path / "study"
+    spec = create_study(lq, outs, study, n_images=3, n_gold=1, min_view_ms=0)
+    # the precondition that makes the test mean something: unpadded, the methods' files differ in length
+    im = spec.images[0]
+    natural = {m: len(encode_png(decode_rgb(next(outs[m].glob(f"{im.name}.*"))))) for m in outs}
+    assert len(set(natural.values())) == len(natural), natural
+    c = TestClient(create_app(study, ADMIN))
+    consent(c)
+    kinds = set()
+    for _ in range(spec.n_trials):
+        pos, options, _ = current(c)
+        bodies = [c.get(f"/img/{t}") for t in options]
+        assert len({r.headers["content-length"] for r in bodies}) == 1, [r.headers["content-length"] for r in bodies]
+        assert len({len(r.content) for r in bodies}) == 1
+        for r in bodies:  # a valid PNG by the spec: every chunk's CRC holds; the one extra chunk is the pad
+            data, k, types = r.content, 8, []
+            while k < len(data):
+                (n,) = struct.unpack(">I", data[k : k + 4])
+                ctype, body, crc = data[k + 4 : k + 8], data[k + 8 : k + 8 + n], data[k + 8 + n : k + 12 + n]
+                assert struct.unpack(">I", crc)[0] == zlib.crc32(ctype + body), ctype
+                types.append(ctype)
+                k += 12 + n
+            assert types[0] == b"IHDR" and types[-2:] == [b"paDd", b"IEND"]
+            assert set(types) == {b"IHDR", b"IDAT", b"paDd", b"IEND"}
+            with Image.open(io.BytesIO(data)) as decoded:
+                assert decoded.size == (96, 96)
+        import sqlite3
+
+        con = sqlite3.connect(study / "votes.sqlite")
+        kinds.add(con.execute("SELECT kind FROM trials WHERE pos = ?", (pos,)).fetchone()[0])
+        con.close()
+        vote(c, pos, options[0])
+    assert kinds == {"main", "gold"}
+    for im in spec.images:  # padding leaves the pixels as the methods wrote them
+        for m, rel in im.outputs.items():
+            np.testing.assert_array_equal(
+                decode_rgb(study / rel), np.asarray(Image.open(next(outs[m].glob(f"{im.name}.*"))).convert("RGB"))
+            )
