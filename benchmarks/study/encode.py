@@ -112,7 +112,9 @@ def equalize_sizes(paths: Sequence[str | Path]) -> int:
     target = max(map(len, blobs)) + 12  # 12: a chunk's length, type and CRC fields
     for f, data in zip(files, blobs):
         fill = bytes(target - len(data) - 12)
-        chunk = struct.pack(">I", len(fill)) + PAD_CHUNK + fill + struct.pack(">I", zlib.crc32(PAD_CHUNK + fill))
+        chunk = (
+            struct.pack(">I", len(fill)) + PAD_CHUNK + fill + struct.pack(">I", zlib.crc32(PAD_CHUNK + fill))
+        )
         padded = data[: -len(_IEND)] + chunk + _IEND
         with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(padded)) as after:
             if not np.array_equal(np.asarray(before.convert("RGB")), np.asarray(after.convert("RGB"))):

@@ -50,7 +50,7 @@ def create_app(
     admin_token: str,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
-    new_participants: tuple[int, float] = (NEW_PARTICIPANTS, RATE_WINDOW_S),
+    new_participants: tuple[int, int] = (NEW_PARTICIPANTS, RATE_WINDOW_S),
     secure_cookie: bool | None = None,
     completion_url: str | None = None,
 ):  # -> fastapi.FastAPI (imported lazily)

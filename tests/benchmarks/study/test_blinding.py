@@ -152,7 +152,9 @@ def test_options_of_a_trial_are_served_with_one_length_although_their_pixels_com
     for _ in range(spec.n_trials):
         pos, options, _ = current(c)
         bodies = [c.get(f"/img/{t}") for t in options]
-        assert len({r.headers["content-length"] for r in bodies}) == 1, [r.headers["content-length"] for r in bodies]
+        assert len({r.headers["content-length"] for r in bodies}) == 1, [
+            r.headers["content-length"] for r in bodies
+        ]
         assert len({len(r.content) for r in bodies}) == 1
         for r in bodies:  # a valid PNG by the spec: every chunk's CRC holds; the one extra chunk is the pad
             data, k, types = r.content, 8, []
@@ -176,5 +178,6 @@ def test_options_of_a_trial_are_served_with_one_length_although_their_pixels_com
     for im in spec.images:  # padding leaves the pixels as the methods wrote them
         for m, rel in im.outputs.items():
             np.testing.assert_array_equal(
-                decode_rgb(study / rel), np.asarray(Image.open(next(outs[m].glob(f"{im.name}.*"))).convert("RGB"))
+                decode_rgb(study / rel),
+                np.asarray(Image.open(next(outs[m].glob(f"{im.name}.*"))).convert("RGB")),
             )

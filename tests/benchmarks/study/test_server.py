@@ -167,6 +167,22 @@ def test_new_participants_are_rate_limited_per_client(study_dir):
     assert "Too many new sessions" in r.text
 
 
+def test_the_participant_window_moves_and_is_kept_per_client():
+    from benchmarks.study.guard import RateLimiter, parse_rate
+
+    lim = RateLimiter(2, 1)
+    assert [lim.allow("a"), lim.allow("a"), lim.allow("a"), lim.allow("b")] == [True, True, False, True]
+    time.sleep(1.1)  # the window has moved past the first two
+    assert lim.allow("a") and lim.allow("a") and not lim.allow("a")
+    assert all(RateLimiter(0, 1).allow("a") for _ in range(50))  # 0 disables
+    assert parse_rate("20/600") == (20, 600) and parse_rate("0") == (0, 600)
+    for bad in ("20/0.5", "20/0", "-1/60", "x"):
+        with pytest.raises(ValueError, match="rate"):
+            parse_rate(bad)
+    with pytest.raises(ValueError, match="whole number"):
+        RateLimiter(5, 0.5)
+
+
 def test_one_participant_per_external_id(study_dir):
     """Defect 4: the same ext id registered twice."""
     app = create_app(study_dir, ADMIN, new_participants=(0, 1.0))
