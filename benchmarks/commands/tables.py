@@ -20,7 +20,8 @@ from benchmarks.commands.options import results_option, run_option
     "--ci",
     "ci",
     is_flag=True,
-    help="Show bootstrap confidence intervals: x [lo, hi] (--ci: short alias; CSV always has ci_low/ci_high).",
+    help="Show confidence intervals: x [lo, hi], bootstrap over images, or over seeds for a mean of several seeds "
+    "(--ci: short alias; CSV always has ci_low/ci_high).",
 )
 @click.option(
     "--paper/--no-paper", default=False, show_default=True, help="Add the paper's value and ours - paper."

@@ -1,4 +1,8 @@
-"""Bar chart of one metric on one dataset across methods, with bootstrap CIs as error bars."""
+"""Bar chart of one metric on one dataset across methods, with each cell's interval as error bars.
+
+The interval is the run's bootstrap over images, or for a mean over several seeds the Student-t
+interval over seeds (:mod:`benchmarks.results.seeds`); the figure says which when seeds are mixed in.
+"""
 
 from __future__ import annotations
 
@@ -74,5 +78,13 @@ def metric_bar_chart(
     ax.set_ylabel(disp.label)
     ax.set_title(f"{disp.label} on {dataset_label(dataset)}", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
+    if any(_n_seeds(recs[m]) > 1 for m in methods):
+        fig.text(0.01, 0.01, "error bars of means over seeds: 95% Student-t interval over seeds", fontsize=6,
+                 color="#555555")  # fmt: skip
     fig.tight_layout()
     return save_png(fig, out)
+
+
+def _n_seeds(rec: dict) -> int:
+    n = rec.get("n_seeds")
+    return 0 if n is None or pd.isna(n) else int(n)

@@ -2,14 +2,20 @@
 
 The store keeps every seed's cell (``set_level`` rows carry their ``seed``). A paper table has one
 number per cell, so with several seeds the table shows their mean; the per-seed values stay in
-the store (``pasd-bench results show``) and in the cell's note. No confidence interval is shown for
-a mean over seeds: each seed's bootstrap interval is over images, not over seeds.
+the store (``pasd-bench results show``) and in the cell's note. The interval of such a cell is the
+95% Student-t interval of the mean over seeds (how far another set of seeds could move it), not a
+seed's bootstrap interval over images, which says nothing about seed-to-seed spread.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import math
 
+import pandas as pd
+from scipy import stats
+
+#: the coverage of the interval over seeds
+SEED_CI_LEVEL = 0.95
 _KEY = ["method", "dataset", "metric"]
 
 
@@ -17,7 +23,8 @@ def mean_over_seeds(df: pd.DataFrame) -> pd.DataFrame:
     """Collapse the per-seed rows of a set-level frame into one row per (method, dataset, metric).
 
     A cell with one seed is kept as it is. With several: ``value`` is the mean when every seed is
-    ``ok`` (``n`` = the smallest seed's n, no CI, the note lists each seed's value); otherwise the
+    ``ok`` (``n`` = the smallest seed's n, ``ci_low``/``ci_high`` = :func:`seed_interval`, the note
+    lists each seed's value); otherwise the
     first seed that is not ``ok`` gives the status and note, so a pending or failed seed is never
     hidden behind an average of the others. An added column ``n_seeds`` says how many seeds.
 
@@ -42,8 +49,9 @@ def mean_over_seeds(df: pd.DataFrame) -> pd.DataFrame:
             values = [float(v) for v in group["value"]]
             per_seed = ", ".join(f"seed {s}: {v:.6g}" for s, v in zip(seeds, values))
             ns = [int(n) for n in group["n"] if not pd.isna(n)]
+            lo, hi = seed_interval(values)
             first.update(
-                value=sum(values) / len(values), ci_low=float("nan"), ci_high=float("nan"),
+                value=sum(values) / len(values), ci_low=lo, ci_high=hi,
                 n=min(ns) if ns else pd.NA, note=f"mean over seeds {seeds} ({per_seed})",
                 run_id=int(group["run_id"].max()),
             )  # fmt: skip
@@ -60,6 +68,15 @@ def mean_over_seeds(df: pd.DataFrame) -> pd.DataFrame:
     out["n"] = out["n"].astype("Int64")
     out["n_seeds"] = out["n_seeds"].astype("Int64")
     return out.reset_index(drop=True)
+
+
+def seed_interval(values: list[float], level: float = SEED_CI_LEVEL) -> tuple[float, float]:
+    """The Student-t ``level`` interval of the mean of ``values`` (one per seed; two or more)."""
+    k = len(values)
+    mean = sum(values) / k
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (k - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, k - 1)) * sd / math.sqrt(k)
+    return mean - half, mean + half
 
 
 def first_seed(df: pd.DataFrame, by: tuple[str, ...] = ("method", "dataset")) -> pd.DataFrame:

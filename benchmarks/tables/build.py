@@ -57,7 +57,8 @@ def build_table(
             ci_low, ci_high, status, note).
         paper: the published table (:func:`benchmarks.tables.paper.load_paper_table`) for the
             ours / paper / delta comparison; ``None`` shows ours only.
-        ci: append the bootstrap CI to every number: ``x [lo, hi]``.
+        ci: append the cell's interval to every number: ``x [lo, hi]`` (the run's bootstrap over
+            images; over seeds for a mean of several seeds, see :mod:`benchmarks.results.seeds`).
         datasets: keep only these datasets (default: every dataset of the table found in either frame).
         caption_suffix: appended to the caption (e.g. which run).
         protocol_notes: footnotes about how the numbers were made (reference set, style model;
@@ -295,8 +296,9 @@ def _notes(
             notes.append(f"{method_label(m, labels)}: {method_caveat(m)}.")
     if any(_int(r.get("n_seeds")) > 1 for r in ours.values()):
         notes.append(
-            "Cells over several seeds show the mean of the seeds' values (no interval: each seed's is over "
-            "images); each seed's value is in the cell's note and in `pasd-bench results show`."
+            "Cells over several seeds show the mean of the seeds' values"
+            + (" and [lo, hi] = the 95% Student-t interval of that mean over seeds" if ci else "")
+            + "; each seed's value is in the cell's note and in `pasd-bench results show`."
         )
     return notes
 

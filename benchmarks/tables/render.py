@@ -128,7 +128,7 @@ def to_csv(grid: Grid) -> str:
 
     Columns :data:`CSV_COLUMNS` (plus :data:`CSV_TABLE3_COLUMNS` for Table 3): ``value`` is the
     full-precision number (empty for a status such as "weights missing", named in ``status``),
-    ``ci_low``/``ci_high`` its bootstrap CI, ``n`` the images it rests on and ``n_official`` the
+    ``ci_low``/``ci_high`` its interval (bootstrap over images; Student-t over seeds for a mean of seeds), ``n`` the images it rests on and ``n_official`` the
     official set's size (``partial`` = 1 when ``n < n_official``); ``mark`` is best/second and
     ``text`` the cell as printed, ``method_label`` the method as tables show it (random-weight
     methods say so). No cell is left blank to mean "same as above".

@@ -83,8 +83,14 @@ def test_two_folder_entries_and_two_seeds_keep_every_cell(toy_env, capsys):
     assert set(psnr["method_label"]) >= {"Bicubic (imported)", "Lanczos (imported)"}
     mean = (cells[("slow-noisy", 0)] + cells[("slow-noisy", 1)]) / 2
     assert psnr.loc["slow-noisy", "value"] == pytest.approx(round(mean, 4), abs=1e-4)
+    # the interval of a mean over 2 seeds: t(0.975, 1 df) = 12.706 times the standard error |a - b| / 2
+    half = 12.7062 * abs(cells[("slow-noisy", 0)] - cells[("slow-noisy", 1)]) / 2
+    assert psnr.loc["slow-noisy", "ci_low"] == pytest.approx(round(mean - half, 4), abs=2e-4)
+    assert psnr.loc["slow-noisy", "ci_high"] == pytest.approx(round(mean + half, 4), abs=2e-4)
     assert main(["tables", "--results", str(out), "--table", "1"]) == 0
     assert "mean of the seeds' values" in capsys.readouterr().out
+    assert main(["tables", "--results", str(out), "--table", "1", "--ci"]) == 0
+    assert "95% Student-t interval of that mean over seeds" in capsys.readouterr().out
 
     assert main(["report", "--results", str(out), "--out", str(tmp / "report")]) == 0
     html = (tmp / "report" / "index.html").read_text()
