@@ -29,7 +29,7 @@ from benchmarks.errors import UnusableInputError
 from benchmarks.runner.distributed import Dist, init_from_env
 from benchmarks.runner.output_cache import OutputCache, input_digest
 from benchmarks.runner.plan import Job, Plan, build_plan
-from benchmarks.runner.preset import Preset
+from benchmarks.runner.preset import Preset, preset_sha256
 from pasd.utils.devices import check_device
 
 logger = logging.getLogger(__name__)
@@ -352,8 +352,7 @@ def run_config(plan: Plan, device: str, allow_partial: bool) -> dict[str, Any]:
     from benchmarks.metrics.configs import get_spec
 
     preset = plan.preset
-    source = Path(preset.source) if preset.source else None
-    preset_sha = hashlib.sha256(source.read_bytes()).hexdigest() if source and source.is_file() else None
+    preset_sha = preset_sha256(preset)
     from benchmarks.metrics.engine import resolved_options
 
     methods: dict[str, Any] = {}

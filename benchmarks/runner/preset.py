@@ -1,8 +1,14 @@
-"""Presets are data files (``benchmarks/presets/*.toml``): datasets, methods with params, metrics, seeds."""
+"""Presets are data files (``benchmarks/presets/*.toml``): datasets, methods with params, metrics, seeds.
+
+A preset may start from another with ``extends = "table1"`` (a shipped name, or a path relative to
+the file): every top-level key the file sets replaces the parent's whole (a ``metrics`` list or the
+``[[methods]]`` list is replaced, never appended to), and ``name`` must be its own.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +26,7 @@ ONLY_KEYS = ("method", "dataset", "metric", "seed")
 #: "protocol_options": the evaluation card, benchmarks.protocols)
 PRESET_KEYS: tuple[str, ...] = (
     "name", "description", "task", "seeds", "metrics", "datasets", "methods", "shared", "reference",
-    "protocol", "protocol_options",
+    "protocol", "protocol_options", "extends",
 )  # fmt: skip
 #: keys of one ``[[datasets]]`` / ``[[methods]]`` entry
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
@@ -88,6 +94,8 @@ class Preset:
     protocol: str = "pasd"
     #: settings replaced on top of the card (``[protocol_options]`` in the preset)
     protocol_options: dict[str, Any] = field(default_factory=dict)
+    #: the files this preset extends, nearest first (``extends``)
+    parents: tuple[str, ...] = ()
 
     def card(self):
         """The resolved :class:`~benchmarks.protocols.ProtocolCard` this preset scores under."""
@@ -110,6 +118,7 @@ class Preset:
             "metrics": list(self.metrics),
             "seeds": list(self.seeds),
             "source": self.source,
+            "extends": list(self.parents),
             "shared": dict(self.shared),
             "reference": dict(self.reference) if self.reference is not None else None,
         }
@@ -117,6 +126,57 @@ class Preset:
 
 def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def _find(name_or_path: str | Path, base: Path | None = None) -> Path:
+    """A shipped preset's file by name, else the path (relative to ``base``, a preset's folder)."""
+    path = Path(name_or_path)
+    if not path.suffix and (PRESET_DIR / f"{name_or_path}.toml").is_file():
+        return PRESET_DIR / f"{name_or_path}.toml"
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no preset {str(name_or_path)!r}: not a file, and shipped presets are {list_presets()}"
+        )
+    return path
+
+
+def _read(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """The preset's keys with its ``extends`` chain applied, and the parent files, nearest first."""
+    if path.resolve() in {p.resolve() for p in chain}:
+        raise ValueError(f"preset {chain[0]} extends itself (chain: {' -> '.join(map(str, (*chain, path)))})")
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"preset {path}: not valid TOML ({exc})") from None
+    problem = _unknown("top-level key", list(raw), PRESET_KEYS)
+    if problem:
+        raise ValueError(f"preset {path}: {problem}")
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw, ()
+    if not isinstance(parent, str) or not parent:
+        raise ValueError(f"preset {path}: extends must be a preset name or path, got {parent!r}")
+    if "name" not in raw:
+        raise ValueError(f"preset {path}: a preset that extends {parent!r} needs its own name")
+    parent_path = _find(parent, path.parent)
+    inherited, parents = _read(parent_path, (*chain, path))
+    return {**inherited, **raw}, (parent_path, *parents)
+
+
+def preset_sha256(preset: Preset) -> str | None:
+    """sha256 over the preset file and every file it extends (nearest first): what the run read."""
+    files = [Path(p) for p in (preset.source, *preset.parents) if p]
+    if not files or not all(f.is_file() for f in files):
+        return None
+    if len(files) == 1:  # the file's own sha256, as runs recorded before ``extends``
+        return hashlib.sha256(files[0].read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for f in files:
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def load_preset(
@@ -130,23 +190,10 @@ def load_preset(
 
     Raises:
         FileNotFoundError: neither a shipped preset nor an existing file.
-        ValueError: malformed preset (names the key).
+        ValueError: malformed preset (names the key), or an ``extends`` chain that loops.
     """
-    path = Path(name_or_path)
-    if not path.suffix and (PRESET_DIR / f"{name_or_path}.toml").is_file():
-        path = PRESET_DIR / f"{name_or_path}.toml"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no preset {name_or_path!r}: not a file, and shipped presets are {list_presets()}"
-        )
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"preset {path}: not valid TOML ({exc})") from None
-    problem = _unknown("top-level key", list(raw), PRESET_KEYS)
-    if problem:
-        raise ValueError(f"preset {path}: {problem}")
+    path = _find(name_or_path)
+    raw, parents = _read(path)
     from pasd.hub.caches import bench_home
 
     data = str(Path(data_root).expanduser()) if data_root else str(bench_home() / "datasets")
@@ -218,6 +265,7 @@ def load_preset(
         reference=check_reference(reference, data, path),
         protocol=protocol,
         protocol_options=protocol_options,
+        parents=tuple(map(str, parents)),
     )
 
 
