@@ -1,6 +1,8 @@
 """Footnotes saying how a table's numbers were made, read from the runs' recorded configs.
 
-Table 2's numbers depend on choices the paper leaves open: the FID/CLIP-FID reference set, the
+Every table names the evaluation protocol card its runs scored under (PSNR on Y or RGB, crop,
+rounding, FID backend all move a number); cells of runs under different cards get a warning that
+they are not comparable. Table 2's numbers depend on choices the paper leaves open: the FID/CLIP-FID reference set, the
 personalized base model, ControlNet's control type. Each run records them (its preset's
 ``reference``, ``shared`` and method params), and the table says which were used.
 """
@@ -12,14 +14,16 @@ from typing import Any
 
 
 def protocol_notes(configs: Iterable[dict[str, Any]], table: int) -> list[str]:
-    """One footnote per distinct setting over the runs' ``config`` dicts (only for Table 2).
+    """The protocol card footnote, then one footnote per distinct Table 2 setting over the runs' ``config`` dicts.
 
     Example:
         >>> protocol_notes([{"reference": None, "shared": {"style_model": "toonyou"}, "methods": []}], 2)[0]
         'FID/CLIP-FID reference set: no reference set (FID and CLIP-FID are not computed).'
     """
+    configs = list(configs)
+    notes = card_notes(configs)
     if table != 2:
-        return []
+        return notes
     from benchmarks.runner.shared_settings import describe_reference
 
     refs, styles, controls = {}, {}, {}
@@ -34,7 +38,6 @@ def protocol_notes(configs: Iterable[dict[str, Any]], table: int) -> list[str]:
         for m in cfg.get("methods", []):
             if isinstance(m, dict) and m.get("name") == "controlnet":
                 controls[str((m.get("params") or {}).get("control", "tile"))] = None
-    notes = []
     for text, ref in refs.items():
         tail = " (FID and CLIP-FID are not computed)" if ref is None else ""
         notes.append(f"FID/CLIP-FID reference set: {text}{tail}.")
@@ -45,3 +48,27 @@ def protocol_notes(configs: Iterable[dict[str, Any]], table: int) -> list[str]:
     if controls:
         notes.append(f"ControlNet control type: {', '.join(controls)} (the paper does not name one).")
     return notes
+
+
+def card_notes(configs: Iterable[dict[str, Any]]) -> list[str]:
+    """``Evaluation protocol: `pasd` (...)`` for the cards of ``configs``; a warning when they differ."""
+    cards: dict[str, None] = {}
+    for cfg in configs:
+        card = cfg.get("protocol_card") if isinstance(cfg, dict) else None
+        if not isinstance(card, dict) or not card.get("name"):
+            continue  # runs recorded before protocol cards say nothing here
+        over = card.get("overrides") or {}
+        text = f"`{card['name']}`" + (f", {card['title']}" if card.get("title") else "")
+        if over:
+            text += ", with " + ", ".join(f"{k} = {v!r}" for k, v in sorted(over.items()))
+        cards[text] = None
+    if not cards:
+        return []
+    if len(cards) == 1:
+        return [
+            f"Evaluation protocol: {next(iter(cards))}. `pasd-bench protocols show NAME` lists its settings."
+        ]
+    return [
+        f"Evaluation protocols: {'; '.join(cards)}. These cells come from runs under different protocols "
+        "and are not comparable with each other."
+    ]

@@ -88,7 +88,8 @@ def test_two_folder_entries_and_two_seeds_keep_every_cell(toy_env, capsys):
     assert psnr.loc["slow-noisy", "ci_low"] == pytest.approx(round(mean - half, 4), abs=2e-4)
     assert psnr.loc["slow-noisy", "ci_high"] == pytest.approx(round(mean + half, 4), abs=2e-4)
     assert main(["tables", "--results", str(out), "--table", "1"]) == 0
-    assert "mean of the seeds' values" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "mean of the seeds' values" in text and "Evaluation protocol: `pasd`" in text
     assert main(["tables", "--results", str(out), "--table", "1", "--ci"]) == 0
     assert "95% Student-t interval of that mean over seeds" in capsys.readouterr().out
 
