@@ -20,7 +20,9 @@ def test_registry_and_cli_import_no_model_library():
         "import pasd.pipeline\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout.strip() == "", f"imported at start-up: {out.stdout.strip()}"
 
 
@@ -39,3 +41,9 @@ def test_lazy_pipeline_names_resolve_to_their_modules():
         assert "not_a_name" in str(exc)
     else:
         raise AssertionError("unknown names must raise AttributeError")
+
+
+def test_every_public_pipeline_name_has_a_home():
+    import pasd.pipeline as pipeline
+
+    assert sorted(pipeline.__all__) == sorted(pipeline._WHERE)

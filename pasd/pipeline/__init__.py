@@ -24,13 +24,40 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(("enable_lcm_lora", "merge_lora", "swap_base_model"), "personalize"),
     **dict.fromkeys(("PASDPipeline", "PASDPipelineOutput"), "pipeline"),
     **dict.fromkeys(
-        ("ADDED_PROMPT", "NEGATIVE_PROMPT", "PROMPT_SOURCES", "PromptSource", "compose_prompt", "create_prompt_source",
-         "substitute_words"),
+        (
+            "ADDED_PROMPT",
+            "NEGATIVE_PROMPT",
+            "PROMPT_SOURCES",
+            "PromptSource",
+            "compose_prompt",
+            "create_prompt_source",
+            "substitute_words",
+        ),
         "prompts",
     ),  # fmt: skip
     **dict.fromkeys(("gaussian_weights", "tile_starts", "tiled_predict"), "tiling"),
 }
-__all__ = sorted(_WHERE)
+__all__ = [
+    "ADDED_PROMPT",
+    "COLOR_FIXES",
+    "NEGATIVE_PROMPT",
+    "PASDPipeline",
+    "PASDPipelineOutput",
+    "PROMPT_SOURCES",
+    "PromptSource",
+    "adain_color_fix",
+    "apply_color_fix",
+    "compose_prompt",
+    "create_prompt_source",
+    "enable_lcm_lora",
+    "gaussian_weights",
+    "merge_lora",
+    "substitute_words",
+    "swap_base_model",
+    "tile_starts",
+    "tiled_predict",
+    "wavelet_color_fix",
+]
 
 if TYPE_CHECKING:
     from pasd.pipeline.color_fix import COLOR_FIXES, adain_color_fix, apply_color_fix, wavelet_color_fix
