@@ -97,6 +97,18 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
+def tests_dctnet(session: nox.Session) -> None:
+    """DCT-Net through the real ModelScope pipeline and TensorFlow on a random release (the `[dctnet]` extra).
+
+    Not in CI (TensorFlow is ~1.5 GB); the default suite skips these tests. Extra arguments go to pytest.
+    """
+    _install(session, "test,dctnet")
+    env = {"LC_ALL": "C.UTF-8", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    tests = ["tests/baselines/test_dctnet_modelscope.py", "tests/baselines/test_gan_stylizers.py"]
+    session.run("pytest", *(session.posargs or [*PYTEST_DEFAULTS, *tests]), env=env)
+
+
+@nox.session
 def tests_slow(session: nox.Session) -> None:
     """Tests marked `slow`: real weights (fetched with `pasd-bench weights fetch`) or full-size data."""
     _install(session)

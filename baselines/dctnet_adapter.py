@@ -4,14 +4,20 @@ DCT-Net's released models are TensorFlow frozen graphs served by ModelScope's
 ``ImageCartoonPipeline`` (task ``image_portrait_stylization``), which is the official inference
 (DCT-Net's ``run_sdk.py``): the whole image through the background graph at <= 720 px short
 side padded to 16, each detected face aligned, stylized by the head graph and blended back
-with the released alpha mask, then resized to the input size. We call that pipeline unchanged,
-so this needs TensorFlow and ModelScope: the optional extra ``pasd-bench[dctnet]``.
+with the released alpha mask, then resized to the input size. When no face is found the
+pipeline returns the background result as it is, so an image whose short side is over 720 px
+comes back at 720 px short side (ModelScope 1.40's ``ImageCartoonPipeline.forward``; kept, as
+``run_sdk.py`` writes it). We call that pipeline unchanged, so this needs TensorFlow and
+ModelScope: the optional extra ``pasd-bench[dctnet]``. Tested on a random release folder
+(:mod:`baselines.dctnet_release`) against ``run_sdk.py`` by ``nox -s tests_dctnet``.
 Like the other GAN rows these are the released (anime) weights, not the paper's ToonYou retrain.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import sys
 from typing import Any
 
 import numpy as np
@@ -30,6 +36,26 @@ STYLES = {"anime": "dct-net"}
 def missing_modules() -> list[str]:
     """The import names of the ``[dctnet]`` extra that are not installed."""
     return [m for m in EXTRA_MODULES if importlib.util.find_spec(m) is None]
+
+
+def import_tensorflow_safely() -> None:
+    """Import triton (when installed) before TensorFlow: loaded the other way round, the process dies.
+
+    With tensorflow-cpu 2.21 and triton 3.8 (torch 2.14's), ``import tensorflow; import triton``
+    is a segmentation fault, and ModelScope imports triton itself (through transformers and
+    ``torch._dynamo``), so TensorFlow must come second.
+
+    Raises:
+        MethodNotAvailableError: TensorFlow is already imported and triton is not (importing it now would crash).
+    """
+    if importlib.util.find_spec("triton") is not None and "triton" not in sys.modules:
+        if "tensorflow" in sys.modules:
+            raise MethodNotAvailableError(
+                "dct-net: TensorFlow was imported before triton in this process, and importing triton "
+                "after it crashes (tensorflow-cpu 2.21 / triton 3.8); run dct-net in a fresh process"
+            )
+        importlib.import_module("triton")
+    importlib.import_module("tensorflow")
 
 
 def to_rgb_uint8(output_bgr: np.ndarray) -> np.ndarray:
@@ -75,6 +101,7 @@ class DCTNetMethod(Method):
         return f"{self.name} (released weights)"
 
     def load(self) -> None:
+        import_tensorflow_safely()
         from modelscope.pipelines import pipeline
         from modelscope.utils.constant import Tasks
 

@@ -152,6 +152,7 @@ def test_dctnet_feeds_modelscope_an_rgb_image(monkeypatch, tmp_path):
     for name, mod in mods.items():
         monkeypatch.setitem(sys.modules, name, mod)
     monkeypatch.setattr(dct, "missing_modules", lambda: [])
+    monkeypatch.setattr(dct, "import_tensorflow_safely", lambda: None)  # the fakes need no TensorFlow
     monkeypatch.setattr("pasd.hub.resolve", lambda name: tmp_path / name)
     img = _png("gan_input.png")
     out = create_method("dct-net")(img)
