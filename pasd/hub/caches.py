@@ -67,8 +67,10 @@ def library_cache_dir(
     if cache == "ultralytics":
         return "ultralytics weights dir", _ultralytics_weights_dir()
     if cache == "modelscope":
-        base = os.environ.get("MODELSCOPE_CACHE") or str(Path.home() / ".cache" / "modelscope")
-        return "ModelScope cache", Path(base) / "hub" / (repo_id or "")
+        # the folder `snapshot_download` writes today; resolve.py searches the older layouts too
+        base = Path(os.environ.get("MODELSCOPE_CACHE") or Path.home() / ".cache" / "modelscope").expanduser()
+        owner, _, name = (repo_id or "").partition("/")
+        return "ModelScope cache", base / "models" / f"{owner}--{name}" / "snapshots" / "master"
     if cache == "package":
         return f"installed package {package}", package_dir(package) if package else None
     raise ValueError(f"unknown cache {cache!r}")

@@ -17,6 +17,8 @@ class MissingWeightsError(FileNotFoundError):
         searched: the candidate locations, in resolution order, each as ``(label, path)``.
         reason: what is wrong (which file is missing, why a download failed).
         manual: optional instructions for artifacts with no direct download.
+        fetchable: ``False`` for an artifact ``pasd-bench weights fetch`` cannot download (then
+            ``manual`` is the only way, and the message does not offer the command).
     """
 
     def __init__(
@@ -25,12 +27,17 @@ class MissingWeightsError(FileNotFoundError):
         searched: Sequence[tuple[str, Path | str]] = (),
         reason: str = "not found",
         manual: str | None = None,
+        fetchable: bool = True,
     ) -> None:
         self.name = name
         self.searched = [(label, str(path)) for label, path in searched]
         self.reason = reason
         self.manual = manual
-        self.fetch_command = f"pasd-bench weights fetch {name}"
+        self.fetch_command = (
+            f"pasd-bench weights fetch {name}"
+            if fetchable
+            else "by hand (`pasd-bench weights fetch` cannot download it)"
+        )
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -40,7 +47,9 @@ class MissingWeightsError(FileNotFoundError):
             lines.extend(f"  - {label}: {path}" for label, path in self.searched)
         lines.append(f"get it with: {self.fetch_command}")
         if self.manual:
-            lines.append(f"or by hand: {self.manual}")
+            lines.append(
+                f"{'or ' if self.fetch_command.startswith('pasd-bench') else ''}by hand: {self.manual}"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:  # FileNotFoundError would otherwise format errno/filename

@@ -58,11 +58,40 @@ def _hf_candidate(artifact: Artifact) -> Candidate:
     return Candidate("Hugging Face cache", root, paths)
 
 
+def _modelscope_candidates(artifact: Artifact) -> list[Candidate]:
+    """Where ModelScope's ``snapshot_download(repo_id)`` leaves a model, in the order modelscope-hub reuses them.
+
+    ``$MODELSCOPE_CACHE`` (default ``~/.cache/modelscope``) is the base. SDKs <= 1.37 wrote
+    ``{base}/models/{owner}/{name}`` with MODELSCOPE_CACHE set, else ``{base}/hub/models/...``
+    (dots in the name as ``___``), and older ones ``{hub dir}/{owner}/{name}``; modelscope-hub
+    (SDK >= 1.38) reuses those, else writes ``{base}/models/{owner}--{name}/snapshots/{revision}/``
+    and, offline, takes ``master``/``main`` or the only snapshot there
+    (``modelscope_hub._download.DownloadManager``).
+    """
+    owner, _, name = (artifact.repo_id or "").partition("/")
+    if not owner or not name:
+        return []
+    env = os.environ.get("MODELSCOPE_CACHE")
+    base = Path(env).expanduser() if env else Path.home() / ".cache" / "modelscope"
+    safe = name.replace(".", "___")
+    legacy = [base / "models" / owner / safe, base / "hub" / "models" / owner / safe]
+    legacy.append((base if env else base / "hub") / owner / name)  # SDK 1.x before the models/ segment
+    out = [_in_root("ModelScope cache (SDK <= 1.37)", root, artifact) for root in dict.fromkeys(legacy)]
+    snapshots = base / "models" / f"{owner}--{name}" / "snapshots"
+    found = sorted(p for p in snapshots.iterdir() if p.is_dir()) if snapshots.is_dir() else []
+    chosen = next((snapshots / n for n in ("master", "main") if snapshots / n in found), None)
+    if chosen is None and len(found) == 1:
+        chosen = found[0]
+    label = "ModelScope cache" if chosen is not None or not found else "ModelScope cache (several revisions)"
+    out.append(_in_root(label, chosen or snapshots / "master", artifact))
+    return out
+
+
 def _library_candidate(artifact: Artifact) -> Candidate | None:
     label, folder = library_cache_dir(artifact.cache, artifact.package, artifact.repo_id)
     if folder is None:
         return None
-    if artifact.cache in ("package", "modelscope"):
+    if artifact.cache == "package":
         return _in_root(label, folder, artifact)
     # flat caches keep files by base name
     return Candidate(label, folder, {f.path: folder / Path(f.path).name for f in artifact.files})
@@ -82,6 +111,8 @@ def candidates(artifact: Artifact, path: str | os.PathLike | None = None) -> lis
     out = [_in_root("PASD_BENCH_HOME", bench_weights_dir(artifact.name), artifact)]
     if artifact.cache == "hf":
         out.append(_hf_candidate(artifact))
+    elif artifact.cache == "modelscope":
+        out.extend(_modelscope_candidates(artifact))
     else:
         lib = _library_candidate(artifact)
         if lib is not None:
@@ -148,6 +179,7 @@ def _first_complete(artifact: Artifact, path: str | os.PathLike | None) -> Candi
         searched=[(c.label, c.root) for c in cands],
         reason=f"{artifact.title}: {what} not found",
         manual=artifact.notes if not artifact.fetchable else _manual_hint(artifact),
+        fetchable=artifact.fetchable,
     )
 
 

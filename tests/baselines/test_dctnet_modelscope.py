@@ -153,3 +153,27 @@ def test_dctnet_folder_without_configuration_json_is_named(isolated_caches, astr
     (folder / "configuration.json").unlink()
     with pytest.raises(MissingWeightsError, match="configuration.json"):
         create_method("dct-net")(astronaut)
+
+
+@pytest.mark.parametrize("layouts", [("new",), ("legacy",), ("new", "legacy")])
+def test_pasd_hub_finds_the_folder_modelscopes_own_offline_lookup_returns(isolated_caches, layouts):
+    """``snapshot_download(repo, local_files_only=True)`` is the library's own answer; pasd.hub must agree."""
+    from modelscope.hub.snapshot_download import snapshot_download
+
+    from pasd import hub
+    from pasd.hub.registry import get_artifact
+
+    artifact = get_artifact("dct-net")
+    owner, name = artifact.repo_id.split("/")
+    base = isolated_caches / "modelscope"
+    roots = {
+        "new": base / "models" / f"{owner}--{name}" / "snapshots" / "master",
+        "legacy": base / "models" / owner / name,
+    }
+    for layout in layouts:
+        for f in artifact.files:
+            (roots[layout] / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (roots[layout] / f.path).write_bytes(b"x")
+    # cache_dir given: modelscope-hub reads MODELSCOPE_CACHE once per process, into its config
+    library = Path(snapshot_download(artifact.repo_id, cache_dir=str(base), local_files_only=True))
+    assert hub.resolve("dct-net") == library
