@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -107,7 +108,17 @@ class DCTNetMethod(Method):
 
         from pasd import hub
 
-        self.pipe = pipeline(Tasks.image_portrait_stylization, model=str(hub.resolve(self.weights[0])))
+        model_dir = str(hub.resolve(self.weights[0]))
+        # ModelScope's facelib/config.py sets CUDA_VISIBLE_DEVICES = "0" when it is imported (inside
+        # pipeline()); left so, it would hide the user's GPUs from torch for the rest of the run
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+        try:
+            self.pipe = pipeline(Tasks.image_portrait_stylization, model=model_dir)
+        finally:
+            if visible is None:
+                os.environ.pop("CUDA_VISIBLE_DEVICES", None)
+            else:
+                os.environ["CUDA_VISIBLE_DEVICES"] = visible
 
     def _process(self, image: np.ndarray, seed: int | None) -> np.ndarray:
         from modelscope.outputs import OutputKeys

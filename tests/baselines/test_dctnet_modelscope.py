@@ -177,3 +177,25 @@ def test_pasd_hub_finds_the_folder_modelscopes_own_offline_lookup_returns(isolat
     # cache_dir given: modelscope-hub reads MODELSCOPE_CACHE once per process, into its config
     library = Path(snapshot_download(artifact.repo_id, cache_dir=str(base), local_files_only=True))
     assert hub.resolve("dct-net") == library
+
+
+def test_loading_dctnet_leaves_cuda_visible_devices_as_it_was(isolated_caches, monkeypatch):
+    """ModelScope's facelib/config.py sets CUDA_VISIBLE_DEVICES = "0" on import; the adapter undoes it."""
+    import importlib
+    import os
+    import sys
+
+    _release(isolated_caches, faces="none")
+    facelib = "modelscope.models.cv.cartoon.facelib.config"
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
+    sys.modules.pop(facelib, None)
+    importlib.import_module(facelib)  # the precondition: the official module does overwrite it
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "0"
+    for before in ("2,3", None):
+        if before is None:
+            monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+        else:
+            monkeypatch.setenv("CUDA_VISIBLE_DEVICES", before)
+        sys.modules.pop(facelib, None)  # imported again inside pipeline(), as on a first load
+        create_method("dct-net").load()
+        assert os.environ.get("CUDA_VISIBLE_DEVICES") == before
