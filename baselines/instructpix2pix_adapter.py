@@ -1,11 +1,20 @@
 """InstructPix2Pix on the personalized base model (Table 2, "Instruct-Pix2Pix").
 
-diffusers ``StableDiffusionInstructPix2PixPipeline`` with the repository's scheduler (Euler
-ancestral, as ``edit_cli.py`` samples) and ``edit_cli.py``'s settings: 100 steps, text guidance
-7.5, image guidance 1.5, input fitted to ~512 px (:func:`baselines.sd_stylize.fit_image`),
-output saved by truncation (:func:`baselines.sd_stylize.to_uint8`). An empty instruction
-returns the fitted input, as ``edit_cli.py`` does. The sampler's noise draws are diffusers',
-not k-diffusion's, so a seed does not give ``edit_cli.py``'s exact pixels.
+diffusers ``StableDiffusionInstructPix2PixPipeline`` sampled as ``edit_cli.py`` samples, with
+``edit_cli.py``'s settings: 100 steps, text guidance 7.5, image guidance 1.5, input fitted to
+~512 px (:func:`baselines.sd_stylize.fit_image`), output saved by truncation
+(:func:`baselines.sd_stylize.to_uint8`). An empty instruction returns the fitted input, as
+``edit_cli.py`` does.
+
+The sampler: ``edit_cli.py`` runs k-diffusion's ``sample_euler_ancestral`` on
+``CompVisDenoiser.get_sigmas(steps)``; diffusers' ``EulerAncestralDiscreteScheduler`` with
+``timestep_spacing="linspace"`` (set here, whatever the repository ships) takes the same steps
+and, from the same CPU seed, the same noise draws in the same order. Its sigmas are interpolated
+linearly between training steps where k-diffusion's are log-linear (at most 8.5e-5 relative at
+100 steps): on the tiny test model the final latents equal ``edit_cli.py``'s to 6e-4 (latents of
+mean magnitude 34; 1e-3 grey levels after decoding; ``tests/baselines/test_ip2p_sampler.py``).
+``edit_cli.py`` on a GPU draws from the CUDA generator, where ours is a CPU generator on every
+device, so GPU outputs differ from a GPU run of ``edit_cli.py`` by that noise.
 
 Its UNet has 8 input channels, so the personalized model is merged in by add-difference
 (:func:`baselines.ip2p_merge.add_difference`: ip2p + multiplier * (style - sd15)). A full
@@ -40,7 +49,11 @@ class InstructPix2PixMethod(DiffusersStylizer):
     }  # fmt: skip
 
     def build_pipeline(self):
-        from diffusers import StableDiffusionInstructPix2PixPipeline, UNet2DConditionModel
+        from diffusers import (
+            EulerAncestralDiscreteScheduler,
+            StableDiffusionInstructPix2PixPipeline,
+            UNet2DConditionModel,
+        )
 
         from baselines.ip2p_merge import add_difference
         from baselines.style_model import (
@@ -56,6 +69,9 @@ class InstructPix2PixMethod(DiffusersStylizer):
             str(hub.resolve("instruct-pix2pix")), safety_checker=None, requires_safety_checker=False,
             torch_dtype=self.torch_dtype(),
         )  # fmt: skip
+        pipe.scheduler = EulerAncestralDiscreteScheduler.from_config(
+            pipe.scheduler.config, timestep_spacing="linspace"
+        )
         base = UNet2DConditionModel.from_pretrained(str(hub.resolve("sd15")), subfolder="unet")
         style_path = resolve_style_model(self.options["style_model"])
         style, ldm_checkpoint = load_base_unet_state(style_path, base.config)
