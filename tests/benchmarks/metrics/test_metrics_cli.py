@@ -49,7 +49,8 @@ def test_missing_weights_error_and_skip_missing(isolated_caches, monkeypatch, ph
     args = ["metrics", "--pred", str(pred), "--gt", str(gt), "--metrics", "psnr,dists", "--out", str(out)]
     assert main(args) == 2  # unusable input: nothing was scored
     err = capsys.readouterr().err
-    assert "metric 'dists'" in err and "pasd-bench weights fetch dists" in err and "--skip-missing" in err
+    # the random test table marks its artifacts not fetchable, so the hint is the manual route
+    assert "metric 'dists'" in err and "get it with: by hand" in err and "--skip-missing" in err
     assert not out.exists()
     assert main([*args, "--skip-missing"]) == 0
     assert list(pd.read_csv(out)["dists"]) == ["missing"] * 3

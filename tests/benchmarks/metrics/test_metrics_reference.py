@@ -139,7 +139,8 @@ def test_skip_missing_marks_metric_missing(isolated_caches, monkeypatch, photo_p
     res = evaluate(pred_dir, gt_dir, ["psnr", "lpips", "fid"], EngineOptions(skip_missing=True))
     assert res.summary["missing"] == ["fid", "lpips"]
     assert res.summary["metrics"]["lpips"]["status"] == "missing"
-    assert "pasd-bench weights fetch lpips-alex" in res.summary["metrics"]["lpips"]["reason"]
+    reason = res.summary["metrics"]["lpips"]["reason"]
+    assert "lpips-alex" in reason and "by hand" in reason  # the test table's artifacts are not fetchable
     assert list(res.per_image["lpips"]) == ["missing"] * 3
     assert res.summary["metrics"]["psnr"]["n"] == 3
 
