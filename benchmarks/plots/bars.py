@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.plots.figure_io import BAR_COLOR, BEST_COLOR, RANDOM_WEIGHTS_COLOR, new_figure, save_png
+from benchmarks.results.seeds import seed_count
 from benchmarks.tables.grid import STATUS_TEXT
 from benchmarks.tables.layouts import METHOD_ORDER, ordered
 from benchmarks.tables.names import dataset_label, is_random_weights, method_label, metric_display
@@ -78,13 +79,8 @@ def metric_bar_chart(
     ax.set_ylabel(disp.label)
     ax.set_title(f"{disp.label} on {dataset_label(dataset)}", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    if any(_n_seeds(recs[m]) > 1 for m in methods):
+    if any(seed_count(recs[m]) > 1 for m in methods):
         fig.text(0.01, 0.01, "error bars of means over seeds: 95% Student-t interval over seeds", fontsize=6,
                  color="#555555")  # fmt: skip
     fig.tight_layout()
     return save_png(fig, out)
-
-
-def _n_seeds(rec: dict) -> int:
-    n = rec.get("n_seeds")
-    return 0 if n is None or pd.isna(n) else int(n)

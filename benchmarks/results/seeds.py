@@ -79,6 +79,15 @@ def seed_interval(values: list[float], level: float = SEED_CI_LEVEL) -> tuple[fl
     return mean - half, mean + half
 
 
+def seed_count(rec: dict) -> int:
+    """How many seeds a :func:`mean_over_seeds` row averages (0 for a frame without ``n_seeds``)."""
+    n = rec.get("n_seeds")
+    try:
+        return 0 if n is None or pd.isna(n) else int(n)
+    except (TypeError, ValueError):
+        return 0
+
+
 def first_seed(df: pd.DataFrame, by: tuple[str, ...] = ("method", "dataset")) -> pd.DataFrame:
     """The rows of the lowest seed of each ``by`` group (image grids and per-image distributions)."""
     if df.empty or "seed" not in df.columns:

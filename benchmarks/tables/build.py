@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from benchmarks.results.method_ids import base_method
+from benchmarks.results.seeds import seed_count
 from benchmarks.tables.grid import EMPTY, PARTIAL_MARK, Cell, Grid, Row, count_cell, delta_cell, result_cell
 from benchmarks.tables.layouts import (
     ABLATION_FLAGS,
@@ -294,17 +295,10 @@ def _notes(
             )
         elif method_caveat(m):
             notes.append(f"{method_label(m, labels)}: {method_caveat(m)}.")
-    if any(_int(r.get("n_seeds")) > 1 for r in ours.values()):
+    if any(seed_count(r) > 1 for r in ours.values()):
         notes.append(
             "Cells over several seeds show the mean of the seeds' values"
             + (" and [lo, hi] = the 95% Student-t interval of that mean over seeds" if ci else "")
             + "; each seed's value is in the cell's note and in `pasd-bench results show`."
         )
     return notes
-
-
-def _int(v: object) -> int:
-    try:
-        return 0 if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0
