@@ -45,6 +45,12 @@ def package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def modelscope_cache_base() -> Path:
+    """``$MODELSCOPE_CACHE``, else ``~/.cache/modelscope`` (modelscope-hub's cache root)."""
+    env = os.environ.get("MODELSCOPE_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "modelscope"
+
+
 def library_cache_dir(
     cache: str, package: str | None = None, repo_id: str | None = None
 ) -> tuple[str, Path | None]:
@@ -68,9 +74,11 @@ def library_cache_dir(
         return "ultralytics weights dir", _ultralytics_weights_dir()
     if cache == "modelscope":
         # the folder `snapshot_download` writes today; resolve.py searches the older layouts too
-        base = Path(os.environ.get("MODELSCOPE_CACHE") or Path.home() / ".cache" / "modelscope").expanduser()
         owner, _, name = (repo_id or "").partition("/")
-        return "ModelScope cache", base / "models" / f"{owner}--{name}" / "snapshots" / "master"
+        return (
+            "ModelScope cache",
+            modelscope_cache_base() / "models" / f"{owner}--{name}" / "snapshots" / "master",
+        )
     if cache == "package":
         return f"installed package {package}", package_dir(package) if package else None
     raise ValueError(f"unknown cache {cache!r}")

@@ -33,6 +33,7 @@ class MissingWeightsError(FileNotFoundError):
         self.searched = [(label, str(path)) for label, path in searched]
         self.reason = reason
         self.manual = manual
+        self.fetchable = fetchable
         self.fetch_command = (
             f"pasd-bench weights fetch {name}"
             if fetchable
@@ -47,9 +48,7 @@ class MissingWeightsError(FileNotFoundError):
             lines.extend(f"  - {label}: {path}" for label, path in self.searched)
         lines.append(f"get it with: {self.fetch_command}")
         if self.manual:
-            lines.append(
-                f"{'or ' if self.fetch_command.startswith('pasd-bench') else ''}by hand: {self.manual}"
-            )
+            lines.append(f"{'or ' if self.fetchable else ''}by hand: {self.manual}")
         return "\n".join(lines)
 
     def __str__(self) -> str:  # FileNotFoundError would otherwise format errno/filename

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pasd.hub.caches import bench_weights_dir, library_cache_dir
+from pasd.hub.caches import bench_weights_dir, library_cache_dir, modelscope_cache_base
 from pasd.hub.errors import MissingWeightsError
 from pasd.hub.hashing import sha256_file
 from pasd.hub.registry import Artifact, ArtifactFile, get_artifact
@@ -71,11 +71,11 @@ def _modelscope_candidates(artifact: Artifact) -> list[Candidate]:
     owner, _, name = (artifact.repo_id or "").partition("/")
     if not owner or not name:
         return []
-    env = os.environ.get("MODELSCOPE_CACHE")
-    base = Path(env).expanduser() if env else Path.home() / ".cache" / "modelscope"
+    base = modelscope_cache_base()
     safe = name.replace(".", "___")
     legacy = [base / "models" / owner / safe, base / "hub" / "models" / owner / safe]
-    legacy.append((base if env else base / "hub") / owner / name)  # SDK 1.x before the models/ segment
+    # SDK 1.x before the models/ segment: MODELSCOPE_CACHE was the hub folder itself
+    legacy.append((base if os.environ.get("MODELSCOPE_CACHE") else base / "hub") / owner / name)
     out = [_in_root("ModelScope cache (SDK <= 1.37)", root, artifact) for root in dict.fromkeys(legacy)]
     snapshots = base / "models" / f"{owner}--{name}" / "snapshots"
     found = sorted(p for p in snapshots.iterdir() if p.is_dir()) if snapshots.is_dir() else []
